@@ -1,0 +1,42 @@
+# Two commands: `make run` (set up, build the embedded data if missing, serve) and `make test`.
+SHELL := /bin/bash
+PY ?= python3
+VENV := .venv
+UV := $(shell command -v uv 2>/dev/null || echo .tools/bin/uv)
+LUCKY := $(VENV)/bin/lucky
+DATA ?= data/full
+PORT ?= 8000
+
+.PHONY: run test venv data lint typecheck report load clean
+
+$(UV):
+	$(PY) -m venv .tools && .tools/bin/pip install -q uv==0.13.9
+
+$(VENV)/.synced: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --all-groups --quiet
+	touch $@
+
+venv: $(VENV)/.synced
+
+$(DATA)/lucky.duckdb: | venv
+	LUCKY_DATA_DIR=$(DATA) $(LUCKY) data build --out $(DATA)
+
+data: $(DATA)/lucky.duckdb
+
+run: venv data
+	LUCKY_DATA_DIR=$(DATA) $(LUCKY) serve --port $(PORT)
+
+test: venv
+	$(VENV)/bin/pytest
+
+lint: venv
+	$(VENV)/bin/ruff check . && $(VENV)/bin/mypy app guardrails schema_catalog tools evals prompts
+
+report: venv data
+	$(LUCKY) data report --data $(DATA)
+
+load: venv data
+	$(LUCKY) data load-mysql --data $(DATA)
+
+clean:
+	rm -rf $(VENV) .tools .cache

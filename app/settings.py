@@ -1,0 +1,43 @@
+"""The one settings object: environment variables (prefix ``LUCKY_``) and an optional ``.env`` file."""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Target = Literal["duckdb", "mysql"]
+
+
+class Settings(BaseSettings):
+    """Everything configurable, in one place. Secrets are ``SecretStr`` so they never print."""
+
+    model_config = SettingsConfigDict(env_prefix="LUCKY_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(Path("data/full"), description="The built dataset to answer from.")
+    target: Target = Field("duckdb", description="Default SQL target.")
+    mysql_url: SecretStr = Field(
+        SecretStr("mysql+pymysql://root@127.0.0.1:3306/"),
+        description="SQLAlchemy URL of the MySQL/MariaDB target (read replica in production).",
+    )
+    statement_timeout_s: float = Field(10.0, description="Per-statement time limit.")
+    row_cap: int = Field(5000, description="Hard cap on rows returned by any statement.")
+    today: dt.date = Field(dt.date(2026, 2, 14), description="Reference 'today' for relative dates.")
+    build_scale: float = Field(1.0, description="Scale used by `make run` when building the dataset.")
+    bulk_scale: float = Field(
+        0.1, description="Extra factor for the very large marketing/log tables (1.0 = seed volumes)."
+    )
+    seed: int = Field(20260214, description="Generator seed.")
+
+    @property
+    def duckdb_path(self) -> Path:
+        return self.data_dir / "lucky.duckdb"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,112 @@
+"""MySQL-dialect SQL rendered for each target, with the fixes sqlglot's transpiler lacks.
+
+sqlglot's MySQL → DuckDB output is wrong for ``DAYOFWEEK`` (DuckDB counts from 0),
+``WEEK`` (ISO weeks, not MySQL's default mode 0), ``TIMESTAMPDIFF`` (DuckDB counts unit
+boundaries crossed, MySQL counts whole elapsed units) and leaves ``UNIX_TIMESTAMP`` untranslated.
+Each fix is a tree-to-tree pass applied before rendering; the differential tests in
+``tests/test_dialect_differential.py`` compare the result with MariaDB.
+"""
+
+from __future__ import annotations
+
+import sqlglot
+from sqlglot import exp
+
+Dialect = str  # "mysql" | "duckdb" | any sqlglot dialect name
+
+_SECONDS = {"SECOND": 1, "MINUTE": 60, "HOUR": 3600, "DAY": 86400, "WEEK": 604800}
+
+
+def parse_mysql(sql: str) -> exp.Expression:
+    """Parse one MySQL statement (raises ``sqlglot.errors.ParseError`` on bad input)."""
+    return sqlglot.parse_one(sql, read="mysql")
+
+
+def _epoch(e: exp.Expression) -> exp.Expression:
+    return exp.func("epoch", exp.cast(e.copy(), exp.DataType.build("TIMESTAMP")))
+
+
+def _dayofweek(node: exp.Expression) -> exp.Expression:
+    if isinstance(node, exp.DayOfWeek):
+        return exp.Add(this=exp.Paren(this=node.copy()), expression=exp.Literal.number(1))
+    return node
+
+
+def _week(node: exp.Expression) -> exp.Expression:
+    # MySQL WEEK(d) / WEEK(d, 0): weeks start on Sunday; days before the year's first Sunday are week 0.
+    if isinstance(node, exp.Week) and (node.args.get("mode") is None or node.args["mode"].name == "0"):
+        d = exp.cast(node.this.copy(), exp.DataType.build("DATE"))
+        doy = exp.func("dayofyear", d)
+        dow = exp.func("dayofweek", d.copy())
+        inner = exp.Paren(this=exp.Add(this=exp.Sub(this=doy, expression=dow), expression=exp.Literal.number(6)))
+        return exp.cast(exp.func("floor", exp.Div(this=inner, expression=exp.Literal.number(7))),
+                        exp.DataType.build("BIGINT"))
+    return node
+
+
+def _timestampdiff(node: exp.Expression) -> exp.Expression:
+    if not isinstance(node, exp.TimestampDiff | exp.DateDiff):
+        return node
+    unit = (node.args.get("unit").name if node.args.get("unit") else "DAY").upper()
+    if isinstance(node, exp.DateDiff) and node.args.get("unit") is None:
+        return node  # DATEDIFF(a, b): whole days between dates, same in both
+    start, end = node.expression, node.this
+    if unit in _SECONDS:
+        diff = exp.Paren(this=exp.Sub(this=_epoch(end), expression=_epoch(start)))
+        return exp.cast(exp.func("trunc", exp.Div(this=diff, expression=exp.Literal.number(_SECONDS[unit]))),
+                        exp.DataType.build("BIGINT"))
+    if unit in {"MONTH", "QUARTER", "YEAR"}:
+        months = exp.Anonymous(this="__lucky_months_between", expressions=[start.copy(), end.copy()])
+        per = {"MONTH": 1, "QUARTER": 3, "YEAR": 12}[unit]
+        return exp.cast(exp.func("trunc", exp.Div(this=months, expression=exp.Literal.number(per))),
+                        exp.DataType.build("BIGINT"))
+    return node
+
+
+def _unix_timestamp(node: exp.Expression) -> exp.Expression:
+    if isinstance(node, exp.StrToUnix | exp.TimeToUnix) or (
+        isinstance(node, exp.Anonymous) and node.name.upper() == "UNIX_TIMESTAMP"
+    ):
+        args = node.expressions if isinstance(node, exp.Anonymous) else [node.this] if node.this else []
+        if not args:
+            return exp.cast(exp.func("epoch", exp.CurrentTimestamp()), exp.DataType.build("BIGINT"))
+        return exp.cast(exp.func("floor", _epoch(args[0])), exp.DataType.build("BIGINT"))
+    return node
+
+
+_MONTHS_BETWEEN = (
+    "(((year(CAST({e} AS TIMESTAMP)) - year(CAST({s} AS TIMESTAMP))) * 12"
+    " + month(CAST({e} AS TIMESTAMP)) - month(CAST({s} AS TIMESTAMP)))"
+    " - CASE WHEN CAST({e} AS TIMESTAMP) >= CAST({s} AS TIMESTAMP)"
+    " AND strftime(CAST({e} AS TIMESTAMP), '%d%H%M%S') < strftime(CAST({s} AS TIMESTAMP), '%d%H%M%S') THEN 1"
+    " WHEN CAST({e} AS TIMESTAMP) < CAST({s} AS TIMESTAMP)"
+    " AND strftime(CAST({e} AS TIMESTAMP), '%d%H%M%S') > strftime(CAST({s} AS TIMESTAMP), '%d%H%M%S') THEN -1"
+    " ELSE 0 END)"
+)
+
+
+def _expand_months(node: exp.Expression) -> exp.Expression:
+    if isinstance(node, exp.Anonymous) and node.name == "__lucky_months_between":
+        s, e = (a.sql("duckdb") for a in node.expressions)
+        return sqlglot.parse_one(_MONTHS_BETWEEN.format(s=s, e=e), read="duckdb")
+    return node
+
+
+def for_duckdb(tree: exp.Expression) -> exp.Expression:
+    """Rewrite MySQL semantics that DuckDB spells differently (returns a new tree)."""
+    out = tree.copy()
+    for fix in (_dayofweek, _week, _timestampdiff, _unix_timestamp, _expand_months):
+        out = out.transform(fix)
+    return out
+
+
+def render(tree: exp.Expression, target: Dialect) -> str:
+    """Render a MySQL-semantics tree as SQL text for ``target``."""
+    if target == "duckdb":
+        return for_duckdb(tree).sql(dialect="duckdb")
+    return tree.sql(dialect=target)
+
+
+def to_target(sql: str | exp.Expression, target: Dialect) -> str:
+    tree = parse_mysql(sql) if isinstance(sql, str) else sql
+    return render(tree, target)
