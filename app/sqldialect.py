@@ -1,7 +1,7 @@
 """MySQL-dialect SQL rendered for each target, with the fixes sqlglot's transpiler lacks.
 
 sqlglot's MySQL → DuckDB output is wrong for ``DAYOFWEEK`` (DuckDB counts from 0),
-``WEEK`` (ISO weeks, not MySQL's default mode 0), ``TIMESTAMPDIFF`` (DuckDB counts unit
+``WEEK`` (ISO weeks, not MySQL's default mode 0), ``WEEKDAY`` (DuckDB's counts from Sunday), ``TIMESTAMPDIFF`` (DuckDB counts unit
 boundaries crossed, MySQL counts whole elapsed units) and leaves ``UNIX_TIMESTAMP`` untranslated.
 Each fix is a tree-to-tree pass applied before rendering; the differential tests in
 ``tests/test_dialect_differential.py`` compare the result with MariaDB.
@@ -29,6 +29,14 @@ def _epoch(e: exp.Expression) -> exp.Expression:
 def _dayofweek(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.DayOfWeek):
         return exp.Add(this=exp.Paren(this=node.copy()), expression=exp.Literal.number(1))
+    return node
+
+
+def _weekday(node: exp.Expression) -> exp.Expression:
+    # MySQL WEEKDAY: Monday = 0 .. Sunday = 6; DuckDB's weekday() is Sunday = 0.
+    if isinstance(node, exp.Anonymous) and node.name.upper() == "WEEKDAY" and len(node.expressions) == 1:
+        d = exp.cast(node.expressions[0].copy(), exp.DataType.build("DATE"))
+        return exp.Paren(this=exp.Sub(this=exp.func("isodow", d), expression=exp.Literal.number(1)))
     return node
 
 
@@ -95,7 +103,7 @@ def _expand_months(node: exp.Expression) -> exp.Expression:
 def for_duckdb(tree: exp.Expression) -> exp.Expression:
     """Rewrite MySQL semantics that DuckDB spells differently (returns a new tree)."""
     out = tree.copy()
-    for fix in (_dayofweek, _week, _timestampdiff, _unix_timestamp, _expand_months):
+    for fix in (_dayofweek, _weekday, _week, _timestampdiff, _unix_timestamp, _expand_months):
         out = out.transform(fix)
     return out
 
