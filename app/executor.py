@@ -100,7 +100,7 @@ class Executor:
         self._engines.clear()
 
     # ------------------------------------------------------------------ running
-    def run(self, sql: str | exp.Expression, *, principal: Principal = guardrails.ANALYST,
+    def run(self, sql: str | exp.Expr, *, principal: Principal = guardrails.ANALYST,
             target: str | None = None, row_cap: int | None = None, timeout_s: float | None = None) -> Result:
         """Check ``sql`` (MySQL dialect text or a sqlglot tree) and run it; raise ``LuckyError`` on failure."""
         target = target or self.settings.target
@@ -161,9 +161,9 @@ class Executor:
     def _mask(result: Result, verdict: Verdict) -> Result:
         if not verdict.masked:
             return result
-        from guardrails import masking  # provided by the guardrails package
+        from guardrails.masking import apply  # the guardrails decide what is masked and how
 
-        return masking.apply(result, verdict)
+        return apply(result, verdict)
 
 
 _default: Executor | None = None

@@ -1,7 +1,8 @@
 """MySQL-dialect SQL rendered for each target, with the fixes sqlglot's transpiler lacks.
 
 sqlglot's MySQL → DuckDB output is wrong for ``DAYOFWEEK`` (DuckDB counts from 0),
-``WEEK`` (ISO weeks, not MySQL's default mode 0), ``WEEKDAY`` (DuckDB's counts from Sunday), ``TIMESTAMPDIFF`` (DuckDB counts unit
+``WEEK`` (ISO weeks, not MySQL's default mode 0),
+``WEEKDAY`` (DuckDB's counts from Sunday), ``TIMESTAMPDIFF`` (DuckDB counts unit
 boundaries crossed, MySQL counts whole elapsed units) and leaves ``UNIX_TIMESTAMP`` untranslated.
 Each fix is a tree-to-tree pass applied before rendering; the differential tests in
 ``tests/test_dialect_differential.py`` compare the result with MariaDB.
@@ -17,22 +18,22 @@ Dialect = str  # "mysql" | "duckdb" | any sqlglot dialect name
 _SECONDS = {"SECOND": 1, "MINUTE": 60, "HOUR": 3600, "DAY": 86400, "WEEK": 604800}
 
 
-def parse_mysql(sql: str) -> exp.Expression:
+def parse_mysql(sql: str) -> exp.Expr:
     """Parse one MySQL statement (raises ``sqlglot.errors.ParseError`` on bad input)."""
     return sqlglot.parse_one(sql, read="mysql")
 
 
-def _epoch(e: exp.Expression) -> exp.Expression:
+def _epoch(e: exp.Expr) -> exp.Expr:
     return exp.func("epoch", exp.cast(e.copy(), exp.DataType.build("TIMESTAMP")))
 
 
-def _dayofweek(node: exp.Expression) -> exp.Expression:
+def _dayofweek(node: exp.Expr) -> exp.Expr:
     if isinstance(node, exp.DayOfWeek):
         return exp.Add(this=exp.Paren(this=node.copy()), expression=exp.Literal.number(1))
     return node
 
 
-def _weekday(node: exp.Expression) -> exp.Expression:
+def _weekday(node: exp.Expr) -> exp.Expr:
     # MySQL WEEKDAY: Monday = 0 .. Sunday = 6; DuckDB's weekday() is Sunday = 0.
     if isinstance(node, exp.Anonymous) and node.name.upper() == "WEEKDAY" and len(node.expressions) == 1:
         d = exp.cast(node.expressions[0].copy(), exp.DataType.build("DATE"))
@@ -40,7 +41,7 @@ def _weekday(node: exp.Expression) -> exp.Expression:
     return node
 
 
-def _week(node: exp.Expression) -> exp.Expression:
+def _week(node: exp.Expr) -> exp.Expr:
     # MySQL WEEK(d) / WEEK(d, 0): weeks start on Sunday; days before the year's first Sunday are week 0.
     if isinstance(node, exp.Week) and (node.args.get("mode") is None or node.args["mode"].name == "0"):
         d = exp.cast(node.this.copy(), exp.DataType.build("DATE"))
@@ -52,10 +53,11 @@ def _week(node: exp.Expression) -> exp.Expression:
     return node
 
 
-def _timestampdiff(node: exp.Expression) -> exp.Expression:
+def _timestampdiff(node: exp.Expr) -> exp.Expr:
     if not isinstance(node, exp.TimestampDiff | exp.DateDiff):
         return node
-    unit = (node.args.get("unit").name if node.args.get("unit") else "DAY").upper()
+    unit_node = node.args.get("unit")
+    unit = (unit_node.name if unit_node is not None else "DAY").upper()
     if isinstance(node, exp.DateDiff) and node.args.get("unit") is None:
         return node  # DATEDIFF(a, b): whole days between dates, same in both
     start, end = node.expression, node.this
@@ -71,7 +73,7 @@ def _timestampdiff(node: exp.Expression) -> exp.Expression:
     return node
 
 
-def _unix_timestamp(node: exp.Expression) -> exp.Expression:
+def _unix_timestamp(node: exp.Expr) -> exp.Expr:
     if isinstance(node, exp.StrToUnix | exp.TimeToUnix) or (
         isinstance(node, exp.Anonymous) and node.name.upper() == "UNIX_TIMESTAMP"
     ):
@@ -93,14 +95,14 @@ _MONTHS_BETWEEN = (
 )
 
 
-def _expand_months(node: exp.Expression) -> exp.Expression:
+def _expand_months(node: exp.Expr) -> exp.Expr:
     if isinstance(node, exp.Anonymous) and node.name == "__lucky_months_between":
         s, e = (a.sql("duckdb") for a in node.expressions)
         return sqlglot.parse_one(_MONTHS_BETWEEN.format(s=s, e=e), read="duckdb")
     return node
 
 
-def for_duckdb(tree: exp.Expression) -> exp.Expression:
+def for_duckdb(tree: exp.Expr) -> exp.Expr:
     """Rewrite MySQL semantics that DuckDB spells differently (returns a new tree)."""
     out = tree.copy()
     for fix in (_dayofweek, _weekday, _week, _timestampdiff, _unix_timestamp, _expand_months):
@@ -108,13 +110,13 @@ def for_duckdb(tree: exp.Expression) -> exp.Expression:
     return out
 
 
-def render(tree: exp.Expression, target: Dialect) -> str:
+def render(tree: exp.Expr, target: Dialect) -> str:
     """Render a MySQL-semantics tree as SQL text for ``target``."""
     if target == "duckdb":
         return for_duckdb(tree).sql(dialect="duckdb")
     return tree.sql(dialect=target)
 
 
-def to_target(sql: str | exp.Expression, target: Dialect) -> str:
+def to_target(sql: str | exp.Expr, target: Dialect) -> str:
     tree = parse_mysql(sql) if isinstance(sql, str) else sql
     return render(tree, target)

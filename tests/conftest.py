@@ -23,7 +23,7 @@ SMALL_SEED = 7
 MYSQL_URL = os.environ.get("LUCKY_TEST_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306/")
 
 
-def _locked(path: Path) -> "_Lock":
+def _locked(path: Path) -> _Lock:
     return _Lock(path)
 
 

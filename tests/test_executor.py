@@ -17,8 +17,7 @@ def test_insert_reaching_the_session_fails(fixture: str, request: pytest.Fixture
     ex: Executor = request.getfixturevalue(fixture)
     before = ex.run("SELECT COUNT(*) FROM luckyus_opshop.t_shop_info").rows[0][0]
     target = "duckdb" if fixture == "duck" else "mysql"
-    insert = ("INSERT INTO luckyus_opshop.t_shop_info (id) VALUES (999999)" if target == "mysql"
-              else 'INSERT INTO luckyus_opshop.t_shop_info (id) VALUES (999999)')
+    insert = "INSERT INTO luckyus_opshop.t_shop_info (id) VALUES (999999)"
     # Bypass the guardrails on purpose: the session itself must refuse to write.
     with pytest.raises(QueryFailed):
         ex._execute(insert, target, 10, 5.0)

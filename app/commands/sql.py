@@ -25,7 +25,7 @@ def register(app: typer.Typer) -> None:
         """Run a read-only SQL statement and print the rows."""
         settings = settings_with(data, target=target)
         shop_ids = tuple(int(s) for s in shops.split(",") if s.strip())
-        principal = Principal(role=role, shops=shop_ids, name="cli")  # type: ignore[arg-type]
+        principal = Principal(role=role, shops=shop_ids, name="cli")
         try:
             result = Executor(settings).run(statement, principal=principal)
         except LuckyError as err:

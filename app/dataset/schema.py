@@ -8,7 +8,7 @@ them for the embedded warehouse. Row counts are the seed's full-scale figures.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
