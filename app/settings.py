@@ -32,10 +32,20 @@ class Settings(BaseSettings):
         0.1, description="Extra factor for the very large marketing/log tables (1.0 = seed volumes)."
     )
     seed: int = Field(20260214, description="Generator seed.")
+    state_dir: Path = Field(Path("var"), description="Writable service state: API keys, audit trail, saved queries.")
+    state_url: str | None = Field(
+        None, description="SQLAlchemy URL for keys/audit/saved queries (default: SQLite in state_dir)."
+    )
+    redis_url: str | None = Field(None, description="Redis for cache, conversations and rate limits (optional).")
+    rate_limit: str = Field("60/minute", description="Requests allowed per API key or Slack user.")
 
     @property
     def duckdb_path(self) -> Path:
         return self.data_dir / "lucky.duckdb"
+
+    @property
+    def state_database_url(self) -> str:
+        return self.state_url or f"sqlite:///{self.state_dir / 'lucky-state.sqlite'}"
 
 
 @lru_cache(maxsize=1)

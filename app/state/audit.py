@@ -1,0 +1,88 @@
+"""The audit trail: one append-only record per question or tool call, chained by SHA-256.
+
+Each record carries the hash of the previous one, so editing or deleting any past record breaks
+every hash after it; ``verify`` walks the chain and names the first record that does not match.
+Secrets that might have been pasted into a question (API keys, bearer tokens) are redacted first.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from app.state.store import audit_log, state_engine
+
+GENESIS = "0" * 64
+_SECRET = re.compile(r"(lk_[A-Za-z0-9_\-]{8,}|xox[abprs]-[A-Za-z0-9\-]+|sk-[A-Za-z0-9]{16,}|Bearer\s+\S+)")
+_lock = threading.Lock()
+_FIELDS = ("ts", "who", "role", "surface", "kind", "question", "sql", "status", "rules", "rows", "latency_ms",
+           "engine")
+
+
+def redact(text: str | None) -> str | None:
+    return None if text is None else _SECRET.sub("[redacted]", text)
+
+
+@dataclass
+class AuditEvent:
+    who: str
+    role: str
+    surface: str  # api | slack | dify | web | cli | eval
+    kind: str  # ask | tool | sql
+    question: str
+    sql: str | None
+    status: str
+    rules: list[str]
+    rows: int
+    latency_ms: float
+    engine: str
+
+
+def _digest(prev_hash: str, record: dict[str, Any]) -> str:
+    body = json.dumps({k: record[k] for k in _FIELDS}, sort_keys=True, default=str, ensure_ascii=False)
+    return hashlib.sha256((prev_hash + body).encode()).hexdigest()
+
+
+def append(url: str, event: AuditEvent) -> dict[str, Any]:
+    """Append one record, chained to the last; returns the stored record."""
+    record: dict[str, Any] = {
+        "ts": dt.datetime.now(dt.UTC).isoformat(timespec="microseconds"),
+        "who": event.who, "role": event.role, "surface": event.surface, "kind": event.kind,
+        "question": redact(event.question) or "", "sql": redact(event.sql), "status": event.status,
+        "rules": ",".join(event.rules), "rows": int(event.rows), "latency_ms": round(float(event.latency_ms), 3),
+        "engine": event.engine,
+    }
+    engine = state_engine(url)
+    with _lock, engine.begin() as conn:
+        last = conn.execute(sa.select(audit_log.c.hash).order_by(audit_log.c.id.desc()).limit(1)).scalar()
+        record["prev_hash"] = last or GENESIS
+        record["hash"] = _digest(record["prev_hash"], record)
+        conn.execute(audit_log.insert().values(**record))
+    return record
+
+
+def tail(url: str, n: int = 20) -> list[dict[str, Any]]:
+    with state_engine(url).connect() as conn:
+        rows = conn.execute(sa.select(audit_log).order_by(audit_log.c.id.desc()).limit(n)).mappings().all()
+    return [dict(r) for r in reversed(rows)]
+
+
+def verify(url: str) -> tuple[bool, int, int | None]:
+    """Walk the chain: (intact, records checked, id of the first broken record or None)."""
+    prev = GENESIS
+    checked = 0
+    with state_engine(url).connect() as conn:
+        for row in conn.execute(sa.select(audit_log).order_by(audit_log.c.id)).mappings():
+            rec = dict(row)
+            if rec["prev_hash"] != prev or _digest(prev, rec) != rec["hash"]:
+                return False, checked, int(rec["id"])
+            prev = rec["hash"]
+            checked += 1
+    return True, checked, None
