@@ -32,12 +32,17 @@ class Settings(BaseSettings):
         0.1, description="Extra factor for the very large marketing/log tables (1.0 = seed volumes)."
     )
     seed: int = Field(20260214, description="Generator seed.")
+    engine: str = Field("auto", description="offline | llm | auto (offline first, LLM below its confidence).")
     state_dir: Path = Field(Path("var"), description="Writable service state: API keys, audit trail, saved queries.")
     state_url: str | None = Field(
         None, description="SQLAlchemy URL for keys/audit/saved queries (default: SQLite in state_dir)."
     )
     redis_url: str | None = Field(None, description="Redis for cache, conversations and rate limits (optional).")
     rate_limit: str = Field("60/minute", description="Requests allowed per API key or Slack user.")
+    pii_hash_key: SecretStr = Field(
+        SecretStr("ask-lucky-demo-pii-key"),
+        description="Key of the stable hashes that replace user numbers for non-admins (set per deployment).",
+    )
 
     @property
     def duckdb_path(self) -> Path:

@@ -1,21 +1,43 @@
-"""The FastAPI application. Routers per concern are added by the surfaces work; health is here."""
+"""The FastAPI application: versioned routers per concern, one error shape, metrics on every request."""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+import time
+from collections.abc import Awaitable, Callable
 
+from fastapi import FastAPI, Request, Response
+
+from app.api import errors
+from app.api.metrics import LATENCY, REQUESTS
 from app.settings import get_settings
 
 
 def create_app() -> FastAPI:
     settings = get_settings()
-    api = FastAPI(title="Ask Lucky", version="0.1.0",
-                  description="Questions about Luckin Coffee USA's data, answered safely.")
+    api = FastAPI(
+        title="Ask Lucky", version="1.0.0",
+        description="Questions about Luckin Coffee USA's data, answered safely: figures, tables, charts, SQL, "
+                    "and the departmental analyses of the seed report as tools. Authenticate with "
+                    "`Authorization: Bearer <key>` (create keys with `lucky keys create`).",
+    )
+    errors.install(api)
 
-    @api.get("/healthz", tags=["health"], summary="The process is up.")
-    def healthz() -> dict[str, str]:
-        return {"status": "ok", "data_dir": str(settings.data_dir)}
+    @api.middleware("http")
+    async def _measure(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = request.scope.get("route")
+        path = getattr(route, "path", "unmatched")
+        REQUESTS.labels(path, str(response.status_code)).inc()
+        LATENCY.labels(path).observe(time.perf_counter() - started)
+        return response
 
+    from app.api import routes_ask, routes_health, routes_tools
+
+    api.include_router(routes_health.router)
+    api.include_router(routes_ask.router)
+    api.include_router(routes_tools.router)
+    api.state.settings = settings
     return api
 
 

@@ -1,0 +1,61 @@
+"""Liveness, readiness (database, Chroma index, Redis when configured) and Prometheus metrics."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Response
+from fastapi.responses import JSONResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from app.api.deps import SettingsDep
+from app.api.metrics import REGISTRY
+from app.errors import LuckyError
+from app.executor import get_executor
+from guardrails.principal import SYSTEM
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz", summary="The process is up.")
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+def _check_database() -> dict[str, Any]:
+    try:
+        get_executor().run("SELECT COUNT(*) AS n FROM luckyus_opshop.t_shop_info", principal=SYSTEM, timeout_s=3)
+        return {"ok": True}
+    except LuckyError as err:
+        return {"ok": False, "error": err.message}
+
+
+def _check_redis(url: str | None) -> dict[str, Any]:
+    if not url:
+        return {"ok": True, "configured": False}
+    import redis
+
+    try:
+        redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1).ping()
+        return {"ok": True, "configured": True}
+    except redis.RedisError as err:
+        return {"ok": False, "configured": True, "error": f"Redis is not reachable: {type(err).__name__}"}
+
+
+def _check_index(settings: SettingsDep) -> dict[str, Any]:
+    path = settings.data_dir / "chroma"
+    return {"ok": True, "present": path.exists(),
+            "note": "" if path.exists() else "retrieval index not built; the LLM engine runs without examples"}
+
+
+@router.get("/readyz", summary="Database, retrieval index and Redis (when configured) are usable.")
+def readyz(settings: SettingsDep) -> JSONResponse:
+    checks = {"database": _check_database(), "redis": _check_redis(settings.redis_url),
+              "index": _check_index(settings)}
+    ready = checks["database"]["ok"] and checks["redis"]["ok"]
+    return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
+
+
+@router.get("/metrics", summary="Prometheus metrics.", include_in_schema=False)
+def metrics() -> Response:
+    return Response(generate_latest(REGISTRY), media_type=CONTENT_TYPE_LATEST)
