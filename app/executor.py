@@ -118,7 +118,9 @@ class Executor:
             with self.engine(target).connect() as conn:
                 timer = self._arm_timeout(conn, target, timeout_s)
                 try:
-                    cursor = conn.exec_driver_sql(sql)
+                    # PyMySQL formats the statement with %-style parameters even when there are none.
+                    driver_sql = sql.replace("%", "%%") if target == "mysql" else sql
+                    cursor = conn.exec_driver_sql(driver_sql)
                     columns = list(cursor.keys())
                     fetched = cursor.fetchmany(cap + 1)
                 finally:
