@@ -168,12 +168,15 @@ class Executor:
         return apply(result, verdict)
 
 
-_default: Executor | None = None
+_shared: dict[tuple[str, str, str], Executor] = {}
+_shared_lock = threading.Lock()
 
 
-def get_executor() -> Executor:
-    """The process-wide executor (engines are pooled, so share one)."""
-    global _default
-    if _default is None:
-        _default = Executor()
-    return _default
+def get_executor(settings: Settings | None = None) -> Executor:
+    """The process-wide executor for these settings (engines are pooled, so share one)."""
+    settings = settings or get_settings()
+    key = (str(settings.data_dir), settings.mysql_url.get_secret_value(), str(settings.statement_timeout_s))
+    with _shared_lock:
+        if key not in _shared:
+            _shared[key] = Executor(settings)
+        return _shared[key]

@@ -13,6 +13,7 @@ from app.api.audit_hook import record
 from app.api.deps import PrincipalDep, SettingsDep
 from app.api.metrics import ANSWERS, REFUSALS
 from app.settings import Settings
+from app.state.history import record_turn, store_chart
 from guardrails.principal import Principal
 
 router = APIRouter(prefix="/v1", tags=["ask"])
@@ -36,6 +37,10 @@ def answer_question(question: str, conversation_id: str | None, principal: Princ
     answer: Answer = get_engine(settings.engine, settings).ask(
         question, conversation_id=conversation_id, principal=principal, today=settings.today)
     answer.conversation_id = conversation_id
+    answer.question = answer.question or question
+    if answer.chart and not answer.chart_id:
+        answer.chart_id = store_chart(settings.state_database_url, answer.chart)
+    record_turn(settings.state_database_url, principal.name, answer)
     ANSWERS.labels(answer.engine, answer.status).inc()
     if answer.status == "refuse":
         REFUSALS.labels("engine").inc()

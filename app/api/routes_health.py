@@ -22,9 +22,10 @@ def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-def _check_database() -> dict[str, Any]:
+def _check_database(settings: SettingsDep) -> dict[str, Any]:
     try:
-        get_executor().run("SELECT COUNT(*) AS n FROM luckyus_opshop.t_shop_info", principal=SYSTEM, timeout_s=3)
+        get_executor(settings).run("SELECT COUNT(*) AS n FROM luckyus_opshop.t_shop_info", principal=SYSTEM,
+                                   timeout_s=3, target=settings.target)
         return {"ok": True}
     except LuckyError as err:
         return {"ok": False, "error": err.message}
@@ -50,7 +51,7 @@ def _check_index(settings: SettingsDep) -> dict[str, Any]:
 
 @router.get("/readyz", summary="Database, retrieval index and Redis (when configured) are usable.")
 def readyz(settings: SettingsDep) -> JSONResponse:
-    checks = {"database": _check_database(), "redis": _check_redis(settings.redis_url),
+    checks = {"database": _check_database(settings), "redis": _check_redis(settings.redis_url),
               "index": _check_index(settings)}
     ready = checks["database"]["ok"] and checks["redis"]["ok"]
     return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)

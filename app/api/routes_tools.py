@@ -30,7 +30,7 @@ def run_tool(spec: ToolSpec, body: ToolInput, principal: Principal, settings: Se
     """Run a tool for a caller: the caller's principal narrows the system one (scope, masking)."""
     started = time.perf_counter()
     run_as = principal if principal.role == "store_manager" else principal.model_copy(update={"role": "system"})
-    ctx = ToolContext(executor=get_executor(), target=settings.target, principal=run_as, today=settings.today)
+    ctx = ToolContext(executor=get_executor(settings), target=settings.target, principal=run_as, today=settings.today)
     status = "error"
     try:
         out = spec.run(ctx, body)

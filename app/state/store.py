@@ -55,6 +55,26 @@ saved_queries = sa.Table(
     sa.Column("shared", sa.Boolean, nullable=False, default=True),
 )
 
+turns = sa.Table(
+    "conversation_turns", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("conversation_id", sa.String(128), nullable=False, index=True),
+    sa.Column("who", sa.String(96), nullable=False, index=True),
+    sa.Column("ts", sa.DateTime, nullable=False),
+    sa.Column("question", sa.Text, nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("summary", sa.Text, nullable=False),
+    sa.Column("sql", sa.Text, nullable=True),
+    sa.Column("chart_id", sa.String(32), nullable=True),
+)
+
+charts = sa.Table(
+    "charts", metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("spec", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+)
+
 
 @lru_cache(maxsize=4)
 def state_engine(url: str) -> sa.Engine:

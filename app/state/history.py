@@ -1,0 +1,73 @@
+"""Conversation history, saved (shareable, re-runnable) queries and chart specs, in the state database."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import secrets
+from typing import Any
+
+import sqlalchemy as sa
+
+from app.answer import Answer
+from app.state.store import charts, saved_queries, state_engine, turns
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def store_chart(url: str, spec: dict[str, Any]) -> str:
+    """Keep a chart spec under a content id so chat apps can fetch its PNG later."""
+    body = json.dumps(spec, sort_keys=True, default=str)
+    chart_id = hashlib.sha256(body.encode()).hexdigest()[:24]
+    with state_engine(url).begin() as conn:
+        if conn.execute(sa.select(charts.c.id).where(charts.c.id == chart_id)).first() is None:
+            conn.execute(charts.insert().values(id=chart_id, spec=body, created_at=_now()))
+    return chart_id
+
+
+def load_chart(url: str, chart_id: str) -> dict[str, Any] | None:
+    with state_engine(url).connect() as conn:
+        spec = conn.execute(sa.select(charts.c.spec).where(charts.c.id == chart_id)).scalar()
+    return json.loads(spec) if spec else None
+
+
+def record_turn(url: str, who: str, answer: Answer) -> None:
+    with state_engine(url).begin() as conn:
+        conn.execute(turns.insert().values(
+            conversation_id=answer.conversation_id or "", who=who, ts=_now(), question=answer.question,
+            status=answer.status, summary=answer.summary or answer.clarification or answer.reason or "",
+            sql=answer.sql, chart_id=answer.chart_id))
+
+
+def conversation(url: str, conversation_id: str, who: str | None = None) -> list[dict[str, Any]]:
+    """The turns of one conversation, oldest first (only the caller's own unless who is None)."""
+    query = sa.select(turns).where(turns.c.conversation_id == conversation_id).order_by(turns.c.id)
+    if who is not None:
+        query = query.where(turns.c.who == who)
+    with state_engine(url).connect() as conn:
+        return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def history(url: str, who: str, limit: int = 50) -> list[dict[str, Any]]:
+    with state_engine(url).connect() as conn:
+        rows = conn.execute(sa.select(turns).where(turns.c.who == who).order_by(turns.c.id.desc()).limit(limit))
+        return [dict(r) for r in rows.mappings()]
+
+
+def save_query(url: str, *, title: str, question: str, sql: str | None, owner: str) -> str:
+    query_id = secrets.token_hex(6)
+    with state_engine(url).begin() as conn:
+        conn.execute(saved_queries.insert().values(id=query_id, title=title, question=question, sql=sql,
+                                                   owner=owner, created_at=_now(), shared=True))
+    return query_id
+
+
+def saved(url: str, query_id: str | None = None) -> list[dict[str, Any]]:
+    query = sa.select(saved_queries).order_by(saved_queries.c.created_at.desc())
+    if query_id is not None:
+        query = query.where(saved_queries.c.id == query_id)
+    with state_engine(url).connect() as conn:
+        return [dict(r) for r in conn.execute(query).mappings()]
