@@ -32,6 +32,7 @@ class Settings(BaseSettings):
         0.1, description="Extra factor for the very large marketing/log tables (1.0 = seed volumes)."
     )
     seed: int = Field(20260214, description="Generator seed.")
+    public_url: str = Field("http://127.0.0.1:8000", description="Base URL other systems (Dify) use to reach us.")
     engine: str = Field("auto", description="offline | llm | auto (offline first, LLM below its confidence).")
     state_dir: Path = Field(Path("var"), description="Writable service state: API keys, audit trail, saved queries.")
     state_url: str | None = Field(
@@ -39,6 +40,12 @@ class Settings(BaseSettings):
     )
     redis_url: str | None = Field(None, description="Redis for cache, conversations and rate limits (optional).")
     rate_limit: str = Field("60/minute", description="Requests allowed per API key or Slack user.")
+    llm_base_url: str | None = Field(None, description="OpenAI-compatible endpoint for the LLM engine.")
+    llm_api_key: SecretStr | None = Field(None, description="API key of the LLM endpoint.")
+    llm_model: str | None = Field(None, description="Model name at the LLM endpoint.")
+    llm_timeout_s: float = Field(30.0, description="Time limit of one LLM call.")
+    llm_max_repairs: int = Field(2, description="Attempts to fix SQL the guardrails or database rejected.")
+    llm_context_tokens: int = Field(3000, description="Token budget of the schema context in a prompt.")
     pii_hash_key: SecretStr = Field(
         SecretStr("ask-lucky-demo-pii-key"),
         description="Key of the stable hashes that replace user numbers for non-admins (set per deployment).",

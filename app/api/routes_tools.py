@@ -50,6 +50,8 @@ def _endpoint(spec: ToolSpec) -> Callable[..., ToolOutput]:
         return run_tool(spec, body, principal, settings)
 
     endpoint.__doc__ = spec.description
+    # The body type is only known at run time; give FastAPI real types, not postponed strings.
+    endpoint.__annotations__ = {"body": model, "principal": Principal, "settings": Settings, "return": ToolOutput}
     return endpoint
 
 
