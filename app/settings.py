@@ -32,6 +32,14 @@ class Settings(BaseSettings):
         0.1, description="Extra factor for the very large marketing/log tables (1.0 = seed volumes)."
     )
     seed: int = Field(20260214, description="Generator seed.")
+    slack_signing_secret: SecretStr | None = Field(None, description="Slack app signing secret (HTTP mode).")
+    slack_bot_token: SecretStr | None = Field(None, description="Slack bot token (xoxb-...).")
+    slack_app_token: SecretStr | None = Field(None, description="Slack app-level token for Socket Mode (xapp-...).")
+    slack_api_url: str | None = Field(None, description="Slack Web API base URL (a local stand-in in tests).")
+    slack_users: dict[str, str] = Field(
+        default_factory=dict,
+        description='Slack user id -> role, e.g. {"U123": "admin", "U456": "store_manager:4,5"}; default analyst.',
+    )
     public_url: str = Field("http://127.0.0.1:8000", description="Base URL other systems (Dify) use to reach us.")
     engine: str = Field("auto", description="offline | llm | auto (offline first, LLM below its confidence).")
     state_dir: Path = Field(Path("var"), description="Writable service state: API keys, audit trail, saved queries.")

@@ -32,13 +32,14 @@ def create_app() -> FastAPI:
         LATENCY.labels(path).observe(time.perf_counter() - started)
         return response
 
-    from app.api import routes_ask, routes_dify, routes_health, routes_queries, routes_tools
+    from app.api import routes_ask, routes_dify, routes_health, routes_queries, routes_slack, routes_tools
 
     api.include_router(routes_health.router)
     api.include_router(routes_ask.router)
     api.include_router(routes_tools.router)
     api.include_router(routes_queries.router)
     api.include_router(routes_dify.router)
+    api.include_router(routes_slack.router)
     api.state.settings = settings
     return api
 

@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 
 from app.api.deps import PrincipalDep, SettingsDep
 from app.api.errors import ApiError
-from app.api.routes_ask import answer_question
+from app.service import answer_question
 from guardrails.masking import mask_value
 
 router = APIRouter(tags=["dify"])

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from app.answer import Answer
 from app.api.deps import PrincipalDep, SettingsDep
 from app.api.errors import ApiError
-from app.api.routes_ask import answer_question
+from app.service import answer_question
 from app.state import history
 
 router = APIRouter(prefix="/v1", tags=["queries"])
