@@ -81,7 +81,7 @@ def test_slash_command_acks_then_posts_blocks(slack: tuple[TestClient, SlackStan
     assert post["channel"] == "C1"
     blocks = post["blocks"]
     assert blocks[0]["type"] == "section" and "orders" in blocks[0]["text"]["text"].lower()
-    actions = [b for b in blocks if b["type"] == "actions"][0]
+    actions = next(b for b in blocks if b["type"] == "actions")
     assert [e["action_id"] for e in actions["elements"]] == ["show_sql", "save_query", "explain"]
 
 
@@ -99,7 +99,8 @@ def test_mention_thread_follow_up_and_chart_upload(slack: tuple[TestClient, Slac
     client.post("/slack/events", content=follow, headers={**_signed(follow), "Content-Type": "application/json"})
     second = standin.wait_for("chat.postMessage", 2)[1]
     assert second["thread_ts"] == "100.1"
-    header = [c["text"] for c in [b for b in second["blocks"] if b["type"] == "table"][0]["rows"][0]]
+    table = next(b for b in second["blocks"] if b["type"] == "table")
+    header = [c["text"] for c in table["rows"][0]]
     assert any("store" in h.lower() or "shop" in h.lower() for h in header)
 
 
@@ -121,7 +122,7 @@ def test_show_sql_button(slack: tuple[TestClient, SlackStandIn]) -> None:
     body = _event("revenue yesterday", ts="300.1", event_id="EvSql")
     client.post("/slack/events", content=body, headers={**_signed(body), "Content-Type": "application/json"})
     post = standin.wait_for("chat.postMessage")[0]
-    ref = [b for b in post["blocks"] if b["type"] == "actions"][0]["elements"][0]["value"]
+    ref = next(b for b in post["blocks"] if b["type"] == "actions")["elements"][0]["value"]
     payload = {"type": "block_actions", "user": {"id": "U1"}, "team": {"id": "T1"}, "api_app_id": "A1",
                "channel": {"id": "C1"}, "message": {"ts": "300.2", "thread_ts": "300.1"},
                "actions": [{"action_id": "show_sql", "value": ref, "type": "button"}], "trigger_id": "t",
