@@ -7,7 +7,7 @@ LUCKY := $(VENV)/bin/lucky
 DATA ?= data/full
 PORT ?= 8000
 
-.PHONY: run test venv data lint typecheck report load clean
+.PHONY: run test venv data lint typecheck report load clean browser
 
 $(UV):
 	$(PY) -m venv .tools && .tools/bin/pip install -q uv==0.13.9
@@ -26,7 +26,13 @@ data: $(DATA)/lucky.duckdb
 run: venv data
 	LUCKY_DATA_DIR=$(DATA) $(LUCKY) serve --port $(PORT)
 
-test: venv
+# The web chat's end-to-end test drives Debian's headless Chromium; install it when missing (root + apt).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; } || \
+	  echo "chromium is not installed: the web end-to-end test will fail"
+
+test: venv browser
 	$(VENV)/bin/pytest
 
 lint: venv

@@ -32,7 +32,15 @@ def create_app() -> FastAPI:
         LATENCY.labels(path).observe(time.perf_counter() - started)
         return response
 
-    from app.api import routes_ask, routes_dify, routes_health, routes_queries, routes_slack, routes_tools
+    from app.api import (
+        routes_ask,
+        routes_dify,
+        routes_health,
+        routes_queries,
+        routes_slack,
+        routes_tools,
+        routes_web,
+    )
 
     api.include_router(routes_health.router)
     api.include_router(routes_ask.router)
@@ -40,6 +48,7 @@ def create_app() -> FastAPI:
     api.include_router(routes_queries.router)
     api.include_router(routes_dify.router)
     api.include_router(routes_slack.router)
+    api.include_router(routes_web.router)
     api.state.settings = settings
     return api
 
