@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends
 
 from app.api.audit_hook import record
 from app.api.deps import PrincipalDep, principal_dep, settings_dep
+from app.api.errors import ApiError
 from app.executor import get_executor
 from app.settings import Settings
 from guardrails.principal import Principal
@@ -36,6 +37,9 @@ def run_tool(spec: ToolSpec, body: ToolInput, principal: Principal, settings: Se
         out = spec.run(ctx, body)
         status = "answer"
         return out
+    except ValueError as err:  # a tool's own input checks beyond the model's
+        message = f"The {spec.title} tool cannot run with these inputs: {err}"
+        raise ApiError(422, "invalid_tool_input", message) from None
     finally:
         record(settings, principal, surface=surface, kind="tool", question=f"{spec.name} {body.model_dump_json()}",
                sql=";\n".join(ctx.statements) or None, status=status, rules=[],
