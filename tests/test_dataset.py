@@ -169,6 +169,31 @@ def test_money_identity_and_tax(con: duckdb.DuckDBPyConnection) -> None:
     assert wrong_rate == 0
 
 
+def test_coupon_deductions_are_the_redeemed_coupons(con: duckdb.DuckDBPyConnection) -> None:
+    """t_order_amount.coupon_deduct, t_coupon_record and t_order.coupon_no tell the same story."""
+    cp = "luckyus_sales_marketing.t_coupon_record"
+    no_coupon, wrong_amount, wrong_no, other_user, n = one(con, f"""
+        SELECT COUNT(*) FILTER (WHERE c.n IS DISTINCT FROM 1), COUNT(*) FILTER (WHERE c.amount <> a.coupon_deduct),
+               COUNT(*) FILTER (WHERE o.coupon_no IS DISTINCT FROM c.coupon_no),
+               COUNT(*) FILTER (WHERE o.user_no IS DISTINCT FROM c.user_no), COUNT(*)
+        FROM luckyus_sales_order.t_order_amount a JOIN {ORD} o ON o.id = a.order_id
+        LEFT JOIN (SELECT order_id, COUNT(*) n, MIN(discount_amount) amount, MIN(coupon_no) coupon_no,
+                          MIN(user_no) user_no
+                   FROM {cp} WHERE status = 2 GROUP BY 1) c ON c.order_id = a.order_id
+        WHERE a.coupon_deduct > 0""")
+    assert (no_coupon, wrong_amount, wrong_no, other_user) == (0, 0, 0, 0)
+    assert n > 0.5 * one(con, "SELECT COUNT(*) FROM luckyus_sales_order.t_order_amount")
+    stray = one(con, f"""SELECT COUNT(*) FROM {cp} c LEFT JOIN luckyus_sales_order.t_order_amount a
+                         ON a.order_id = c.order_id
+                         WHERE (c.order_id IS NOT NULL OR c.status = 2) AND COALESCE(a.coupon_deduct, 0) = 0""")
+    assert stray == 0
+    named = one(con, f"""SELECT COUNT(*), COUNT(*) FILTER (WHERE c.order_id IS DISTINCT FROM o.id)
+                         FROM {ORD} o LEFT JOIN {cp} c ON c.coupon_no = o.coupon_no WHERE o.coupon_no IS NOT NULL""")
+    assert named == (n, 0)  # coupon_no is set on exactly the orders with a deduction, naming their coupon
+    assert one(con, f"SELECT COUNT(*) FROM {ORD} o JOIN luckyus_sales_order.t_order_amount a ON a.order_id = o.id "
+                    "WHERE o.discount_money <> a.coupon_deduct + a.promotion_deduct") == 0
+
+
 def test_manifest_has_every_planted_kind(manifest: dict) -> None:
     kinds = ["reconciliation_mismatch", "trade_without_fee", "fee_without_trade", "missing_tax", "zero_tax",
              "device_offline", "device_degraded", "production_outlier", "currency_mislabel", "anomalous_day",

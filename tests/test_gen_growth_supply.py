@@ -55,7 +55,7 @@ def build(scale: float, bulk: float, seed: int = 7, core_like: bool = False) -> 
         cohort = np.asarray(ctx.users.register_time).astype("datetime64[M]") == np.datetime64("2025-09")
         ctx.manifest = {"_churn_cohort": np.flatnonzero(cohort)}
         rng = np.random.default_rng(seed)
-        ctx.orders.coupon_deduct = np.where(  # type: ignore[attr-defined]
+        ctx.orders.coupon_deduct = np.where(
             rng.random(len(ctx.orders.id)) < 0.6, np.round(rng.uniform(0.5, 2.0, len(ctx.orders.id)), 2), 0.0)
     tables = generate_growth(ctx)
     tables.update(generate_supply(ctx))
@@ -228,8 +228,8 @@ def test_redeemed_coupons_sit_on_the_same_users_real_orders(src: Source) -> None
     bad = q(db, """SELECT COUNT(*) FROM luckyus_sales_marketing.t_coupon_record c
                    LEFT JOIN orders o ON o.id = c.order_id
                    WHERE c.order_id IS NOT NULL AND (o.id IS NULL OR o.user_no <> c.user_no
-                         OR o.create_time <> c.use_time OR o.status <> 90 OR c.receive_time > c.use_time
-                         OR c.use_time > c.expire_time)""")[0][0]
+                         OR o.create_time <> c.use_time OR o.status NOT IN (90, 0) OR o.pay_money <= 0
+                         OR c.receive_time > c.use_time OR c.use_time > c.expire_time)""")[0][0]
     used = q(db, "SELECT COUNT(*), COUNT(order_id) FROM luckyus_sales_marketing.t_coupon_record WHERE status = 2")[0]
     assert bad == 0 and used[0] == used[1] > 0
     late = q(db, """SELECT COUNT(*) FROM luckyus_sales_marketing.t_coupon_record_expired
@@ -250,8 +250,11 @@ WITH dist AS (
     SELECT template_id FROM luckyus_sales_marketing.t_coupon_record
     UNION ALL SELECT template_id FROM luckyus_sales_marketing.t_coupon_record_expired) GROUP BY 1),
 red AS (
-  SELECT c.template_id, COUNT(*) AS n, SUM(o.pay_money) AS revenue
-  FROM luckyus_sales_marketing.t_coupon_record c JOIN orders o ON o.id = c.order_id GROUP BY 1)
+  SELECT c.template_id, COUNT(*) AS n,
+         SUM(CASE WHEN o.status = 90 AND o.currency_code = 'USD' AND s.test_flag = 0 THEN o.pay_money ELSE 0 END)
+           AS revenue
+  FROM luckyus_sales_marketing.t_coupon_record c JOIN orders o ON o.id = c.order_id
+  JOIN shops s ON s.shop_id = o.shop_id GROUP BY 1)
 SELECT t.template_id, COALESCE(d.n, 0), COALESCE(r.n, 0), COALESCE(r.revenue, 0),
        CAST(t.marketing_cost AS DOUBLE)
 FROM luckyus_sales_marketing.t_coupon_template t
@@ -531,10 +534,12 @@ def test_core_planted_cohort_and_coupon_deductions_are_used(core_like: Built) ->
     used = rec.filter(pa.compute.is_valid(rec.column("order_id")))
     ids = used.column("order_id").to_numpy()
     pos = np.searchsorted(o.id, ids)
-    deduct = o.coupon_deduct[pos]  # type: ignore[attr-defined]
-    # every USD completed order with a coupon deduction carries exactly one redeemed coupon of that amount
-    want = (o.status == 90) & (o.currency == "USD") & (o.coupon_deduct > 0)  # type: ignore[attr-defined]
-    assert len(ids) == want.sum() and len(np.unique(ids)) == len(ids)
+    assert o.coupon_deduct is not None
+    deduct = o.coupon_deduct[pos]
+    # every order with a coupon deduction (any status or currency) carries exactly one redeemed coupon of that
+    # amount, and no other order carries one
+    assert len(ids) == (o.coupon_deduct > 0).sum() and len(np.unique(ids)) == len(ids)
+    assert np.all(o.id[pos] == ids) and np.all(deduct > 0)
     assert np.allclose(used.column("discount_amount").to_numpy().astype(float), deduct)
     assert core_like.manifest["formula_basis"]["facts"][0]["sku"].startswith("spu_code || '-L-R'")
 
@@ -554,3 +559,32 @@ def test_core_churn_cohort_restated_and_visible_in_orders(small_data: Path) -> N
                                                                 fact["register_to"]]).fetchone()
     con.close()
     assert before > 20 and after / 104 < 0.3 * before / 61  # orders per day collapse after the date
+
+
+def test_core_items_consume_their_own_sku_formula(small_data: Path) -> None:
+    """The core's items carry their variant, so stock consumption follows each item's own SKU formula (a 12 oz
+    drink uses a 12 oz cup), not the default L-R one: recorded use matches items x formula by sku_code."""
+    manifest = json.loads((small_data / "manifest.json").read_text())
+    assert manifest["formula_basis"]["facts"][0]["sku"] == "t_order_item.sku_code"
+    con = _core_db(small_data)
+    missing = q(con, """SELECT COUNT(*) FROM luckyus_sales_order.t_order_item i WHERE NOT EXISTS (
+                          SELECT 1 FROM luckyus_scm_commodity.t_formula_spu f WHERE f.sku_code = i.sku_code)""")
+    assert missing[0][0] == 0
+    rows, own, default = q(con, f"""
+      WITH rec AS (SELECT shop_id, goods_code, biz_date AS local_date, -SUM(CAST(change_qty AS DOUBLE)) AS qty
+                   FROM ({_stock_rows(con)}) WHERE change_type = 1 GROUP BY ALL),
+      sold AS (SELECT o.shop_id, o.local_date, i.quantity, i.sku_code,
+                      CASE WHEN i.sku_code LIKE '%-STD' THEN i.sku_code ELSE i.spu_code || '-L-R' END AS lr_sku
+               FROM items i JOIN orders o ON o.id = i.order_id WHERE o.status = 90),
+      own AS (SELECT shop_id, goods_code, local_date, SUM(sold.quantity * CAST(f.quantity AS DOUBLE)) AS qty
+              FROM sold JOIN luckyus_scm_commodity.t_formula_spu f ON f.sku_code = sold.sku_code GROUP BY ALL),
+      lr AS (SELECT shop_id, goods_code, local_date, SUM(sold.quantity * CAST(f.quantity AS DOUBLE)) AS qty
+             FROM sold JOIN luckyus_scm_commodity.t_formula_spu f ON f.sku_code = sold.lr_sku GROUP BY ALL)
+      SELECT COUNT(*), AVG((ABS(rec.qty - COALESCE(own.qty, 0)) < 1e-6)::INT),
+             AVG((ABS(rec.qty - COALESCE(lr.qty, 0)) < 1e-6)::INT)
+      FROM rec LEFT JOIN own USING (shop_id, goods_code, local_date)
+      LEFT JOIN lr USING (shop_id, goods_code, local_date)
+      WHERE rec.goods_code IN (SELECT goods_code FROM luckyus_scm_commodity.t_formula_spu)""")[0]
+    con.close()
+    # planted anomalies and stock-outs (use capped at zero stock) are the only store-days that differ
+    assert rows > 1_000 and own > 0.98 and default < 0.8

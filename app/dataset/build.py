@@ -33,6 +33,7 @@ import pyarrow.parquet as pq
 
 from app.dataset.arrowutil import conform_table, empty_table
 from app.dataset.gen_core import generate_core
+from app.dataset.links import link_coupon_numbers
 from app.dataset.schema import DATABASES, TABLES, ddl_duckdb
 from app.errors import LuckyError
 
@@ -161,6 +162,7 @@ def build_dataset(out: Path, *, scale: float, seed: int, bulk_scale: float, forc
         tables, ctx, facts = generate_core(seed, scale, bulk_scale, step, on_context=helpers.start)
         step("growth and supply tables")
         tables.update({q: conform_table(q, tab) for q, tab in helpers.result().items() if q in TABLES})
+        link_coupon_numbers(tables)  # t_order.coupon_no needs both the core's orders and the growth's coupons
         for q in TABLES:
             if q not in tables:
                 tables[q] = empty_table(q)

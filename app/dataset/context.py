@@ -68,6 +68,9 @@ class Orders:
     order_type: npt.NDArray[np.int16]
     pay_money: npt.NDArray[np.float64]
     currency: npt.NDArray[np.str_]
+    #: t_order_amount.coupon_deduct in dollars (0 where the order has no amount row); the growth generator
+    #: redeems exactly one coupon of this amount on every order where it is > 0. None: draw coupons itself.
+    coupon_deduct: npt.NDArray[np.float64] | None = None
 
 
 @dataclass
@@ -78,6 +81,9 @@ class Items:
     product: npt.NDArray[np.int64]
     quantity: npt.NDArray[np.int64]
     pay_money: npt.NDArray[np.float64]
+    #: index into ``gen_orders.VARIANT_CODES`` (S-R, S-L, S-N, L-R, L-L, L-N; 0 for food, whose SKU is -STD):
+    #: t_order_item.sku_code is ``spu_code-VARIANT_CODES[variant]``. None: every drink is the default L-R.
+    variant: npt.NDArray[np.int64] | None = None
 
 
 @dataclass

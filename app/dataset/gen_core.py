@@ -3,7 +3,9 @@
 ``generate_core`` runs the steps in dependency order (each step's random stream is derived
 from the seed and the step's name, so changing one step never shifts another) and returns the
 Arrow tables keyed ``db.table``, the :class:`GenContext` handed to the growth and supply
-generators, and the planted facts.
+generators, and the planted facts. The context carries each order's coupon deduction (the
+growth generator redeems one coupon of that amount on it) and each item's SKU variant (the
+supply generator deducts that SKU's formula from stock).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from app.dataset.arrowutil import empty_table
 from app.dataset.context import GenContext, Items, Orders, Products, Shops, Users
 from app.dataset.gen_facts import build_facts
 from app.dataset.gen_menu import Menu, build_menu, commodity_table, pay_channel_table
-from app.dataset.gen_orders import OrderFrame, generate_orders
+from app.dataset.gen_orders import ItemFrame, OrderFrame, generate_orders
 from app.dataset.gen_shops import ZONES, ShopFrame
 from app.dataset.schema import TABLES
 
@@ -39,7 +41,7 @@ def _rng(seed: int, name: str) -> np.random.Generator:
 
 
 def _context(seed: int, scale: float, bulk_scale: float, shops: ShopFrame, menu: Menu,
-             users: gen_users.UserFrame, orders: OrderFrame, items: Any) -> GenContext:
+             users: gen_users.UserFrame, orders: OrderFrame, items: ItemFrame) -> GenContext:
     open_date = np.where(shops.open_day >= 0, shops.open_day, 0).astype("datetime64[D]")
     open_date[shops.open_day < 0] = np.datetime64("NaT")
     return GenContext(
@@ -56,8 +58,10 @@ def _context(seed: int, scale: float, bulk_scale: float, shops: ShopFrame, menu:
                       create_time=orders.create.astype("datetime64[s]"),
                       local_date=orders.day.astype("datetime64[D]"), status=orders.status.astype(np.int16),
                       channel=orders.channel.astype(np.int16), order_type=orders.order_type.astype(np.int16),
-                      pay_money=orders.pay / 100.0, currency=np.where(orders.nzd, "NZD", "USD")),
-        items=Items(order=items.order, product=items.product, quantity=items.qty, pay_money=items.pay / 100.0),
+                      pay_money=orders.pay / 100.0, currency=np.where(orders.nzd, "NZD", "USD"),
+                      coupon_deduct=ot.coupon_deduct(orders, scale)),
+        items=Items(order=items.order, product=items.product, quantity=items.qty, pay_money=items.pay / 100.0,
+                    variant=items.variant),
     )
 
 

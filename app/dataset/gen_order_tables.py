@@ -2,6 +2,8 @@
 
 The arrays come from ``gen_orders`` (money, items), ``gen_users`` (who), ``gen_payments`` (pay
 time) and ``gen_production`` (accept/done/take times); this module only lays them out as rows.
+``t_order.coupon_no`` is left NULL here: the growth generator numbers the coupons, and
+``links.link_coupon_numbers`` copies each used coupon's number onto its order once both are built.
 """
 
 from __future__ import annotations
@@ -70,7 +72,7 @@ def order_table(orders: OrderFrame, users: UserFrame, shops: ShopFrame, order_no
         shop_name=take(shops.name, orders.shop),
         status=orders.status, total_money=orders.total, discount_money=orders.promo + orders.coupon,
         delivery_fee=orders.fee, tax_money=orders.tax, payable_money=orders.payable, pay_money=orders.pay,
-        currency_code=take(["USD", "NZD"], orders.nzd), coupon_no=pa.nulls(n, pa.string()),
+        currency_code=take(["USD", "NZD"], orders.nzd), coupon_no=pa.nulls(n, pa.string()),  # see links.py
         pay_time=pay_time, finish_time=finish, cancel_reason=take(CANCEL_REASONS, np.maximum(reason, 0)),
         create_time=orders.create, update_time=update)
     return make_table("luckyus_sales_order.t_order", cols,
@@ -111,13 +113,24 @@ def item_table(orders: OrderFrame, items: ItemFrame, menu: Menu, sku: tuple[pa.A
     return make_table("luckyus_sales_order.t_order_item", cols, dict(tax_rate=nulls, tax=nulls, tax_info=nulls))
 
 
-def amount_table(orders: OrderFrame, scale: float) -> pa.Table:
-    """One row per paid order; the oldest NZD test orders predate the amount service and have none."""
+def amount_rows(orders: OrderFrame, scale: float) -> npt.NDArray[np.bool_]:
+    """Orders with a t_order_amount row: every paid order but the oldest NZD test orders, which predate the
+    amount service (and so carry no coupon record either)."""
     keep = orders.paid.copy()
     extra = int(keep.sum()) - round(ORDER_AMOUNT_ROWS * scale)
     if extra > 0:
         keep[np.flatnonzero(keep & orders.nzd)[:extra]] = False
-    paid = np.flatnonzero(keep)
+    return keep
+
+
+def coupon_deduct(orders: OrderFrame, scale: float) -> npt.NDArray[np.float64]:
+    """t_order_amount.coupon_deduct per order in dollars, 0 where the order has no amount row."""
+    return np.where(amount_rows(orders, scale), orders.coupon, 0) / 100.0
+
+
+def amount_table(orders: OrderFrame, scale: float) -> pa.Table:
+    """One row per order of ``amount_rows``."""
+    paid = np.flatnonzero(amount_rows(orders, scale))
     pay_time: IntArr = orders.pay_time  # type: ignore[attr-defined]
     n = len(paid)
     cols: dict[str, Any] = dict(

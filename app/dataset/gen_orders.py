@@ -11,6 +11,10 @@ Money identity (cents, every order):
     discount_money = total_money - SUM(item pay_money)          promotions + coupons
     tax_money      = SUM(item tax) for tax_mode 1 items         US sales tax, added on top
     pay_money      = total_money - discount_money + tax_money + delivery_fee
+The discount splits per item into a promotion, ``qty * (origin_price - sale_price)``, and a coupon,
+``qty * sale_price - pay_money``; their order sums are t_order_amount.promotion_deduct and
+.coupon_deduct, and the coupon part is the discount_amount of the one coupon the growth generator
+redeems on the order (t_coupon_record.order_id, named by t_order.coupon_no).
 Cook Islands (NZD) items are VAT-inclusive (tax_mode 2): their VAT is in ``tax`` and in
 t_order_amount.vat_amount but is not added to pay_money. Unpaid cancelled/pending orders keep
 ``payable_money`` and have ``pay_money`` = 0.

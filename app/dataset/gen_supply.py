@@ -65,7 +65,7 @@ def generate_supply(ctx: GenContext) -> dict[str, pa.Table]:
     ctx.manifest.update(stock_facts(cal, goods, st, p, late_refs))
     ctx.manifest.update(forecast_facts)
     ctx.manifest.update(purchase_facts)
-    exact = getattr(ctx.items, "variant", None) is not None
+    exact = ctx.items.variant is not None
     sku = "t_order_item.sku_code" if exact else "spu_code || '-L-R' (food: spu_code || '-STD')"
     ctx.manifest["formula_basis"] = {
         "description": f"Goods used by one sold item = t_order_item.quantity x t_formula_spu.quantity of the "

@@ -1,7 +1,11 @@
 """Coupons and campaigns: templates, the live and expired coupon records, activity participation.
 
-Redeemed coupons sit on real completed USD orders of the same user (``use_time`` = the order's
-``create_time``), so "revenue with coupon" joins back to ``t_order``. Two templates are planted:
+Redeemed coupons sit on real orders of the same user (``use_time`` = the order's ``create_time``),
+so "revenue with coupon" joins back to ``t_order``. When the core gives each order's coupon
+deduction (``ctx.orders.coupon_deduct``, the order's ``t_order_amount.coupon_deduct``), every
+order with a deduction, and only those, gets exactly one used coupon of that amount, whatever its
+status or currency (a later refund leaves the coupon used); otherwise ``USE_SHARE`` of completed
+USD orders draw one, with an amount from the template. Two templates are planted:
 one that clearly wins (high redemption, ROI 14) and one that loses money (mass blast, almost
 no redemptions, the largest net loss). Everything else has ROI between 1.2 and 6 once redeemed.
 
@@ -21,7 +25,7 @@ import pyarrow as pa
 
 from app.dataset.arrowtab import Arr, build_table, codes, master_rows, take, target_rows
 from app.dataset.context import GenContext
-from app.dataset.growth_users import DAY, NOW, UserStats, as_dt
+from app.dataset.growth_users import DAY, NOW, UserStats, as_dt, epoch
 
 MK = "luckyus_sales_marketing"
 WINNER, LOSER, WELCOME = 17, 42, 0
@@ -100,6 +104,22 @@ def _templates(ctx: GenContext) -> dict[str, Arr]:
             "name": name.astype(str), "status": status, "template_id": 10001 + np.arange(n)}
 
 
+def _same_day_templates(t_use: Arr, tmpl: Arr, counted: Arr, rng: np.random.Generator) -> Arr:
+    """Templates for the coupons on orders outside "revenue with coupon" (refunded, NZD, test shops): each
+    copies a random counted coupon of the same UTC day (else WELCOME), so no template is redeemed only on
+    orders that bring it no revenue -- that would read as a second money-losing campaign."""
+    nc = np.flatnonzero(~counted)
+    ci = np.flatnonzero(counted)
+    if len(ci) == 0:
+        return np.full(len(nc), WELCOME, dtype=np.int64)
+    day = t_use // DAY
+    by_day = ci[np.argsort(day[ci], kind="stable")]
+    lo = np.searchsorted(day[by_day], day[nc], side="left")
+    n_same = np.searchsorted(day[by_day], day[nc], side="right") - lo
+    pick = np.minimum(lo + (rng.random(len(nc)) * n_same).astype(np.int64), len(by_day) - 1)
+    return np.where(n_same > 0, tmpl[by_day[pick]], WELCOME)
+
+
 def _discount(tp: dict[str, Arr], tmpl: Arr, pay: Arr) -> Arr:
     ty = tp["type"][tmpl]
     amt = np.nan_to_num(tp["amount"][tmpl])
@@ -113,30 +133,39 @@ def coupons(ctx: GenContext, st: UserStats) -> tuple[dict[str, pa.Table], dict[s
     tp = _templates(ctx)
     n_t = int(tp["n"])
     rng = ctx.rng("growth.coupon_use")
-    # ---- redeemed coupons on completed USD orders
-    usd = np.asarray(ctx.orders.currency)[st.done] == "USD"
-    deduct = getattr(ctx.orders, "coupon_deduct", None)  # the core's coupon discount per order, if it says
+    # ---- redeemed coupons: ``use`` indexes ctx.orders
+    o = ctx.orders
+    status = np.asarray(o.status)
+    usd = np.asarray(o.currency) == "USD"
+    deduct = o.coupon_deduct  # the core's coupon discount per order, if it says
     if deduct is not None:
-        deduct = np.asarray(deduct, dtype=np.float64)[st.done]
-        use = np.flatnonzero(usd & (deduct > 0))
+        deduct = np.asarray(deduct, dtype=np.float64)
+        use = np.flatnonzero(deduct > 0)
     else:
-        use = np.flatnonzero(usd & (rng.random(len(usd)) < USE_SHARE))
-    t_use = st.o_time[use]
+        done = np.flatnonzero(st.done)
+        use = done[usd[done] & (rng.random(len(done)) < USE_SHARE)]
+    t_use = epoch(o.create_time)[use]
+    o_pay = np.asarray(o.pay_money, dtype=np.float64)[use]
+    test_shop = np.asarray(ctx.shops.test_flag)[np.asarray(o.shop)[use]] != 0
+    counted = (status[use] == 90) & usd[use] & ~test_shop  # what "revenue with coupon" sums
     w = tp["dist_w"] * tp["redeem_w"]
     w[[WINNER, LOSER]] = 0.0
-    tmpl = pick_active(t_use, tp["start"], tp["end"], w, rng)
+    tmpl = np.full(len(use), -1, dtype=np.int64)
+    ci = np.flatnonzero(counted)
+    tmpl[ci] = pick_active(t_use[ci], tp["start"], tp["end"], w, rng)
     for planted, share in ((WINNER, 0.12), (LOSER, 0.0025)):
-        inside = np.flatnonzero((t_use >= tp["start"][planted]) & (t_use <= tp["end"][planted]))
+        inside = ci[(t_use[ci] >= tp["start"][planted]) & (t_use[ci] <= tp["end"][planted])]
         k = max(3, round(share * len(inside)))
         tmpl[rng.choice(inside, size=min(k, len(inside)), replace=False)] = planted
+    tmpl[~counted] = _same_day_templates(t_use, tmpl, counted, rng)
     keep = (tmpl >= 0) | (deduct is not None)
-    use, t_use, tmpl = use[keep], t_use[keep], tmpl[keep]
+    use, t_use, tmpl, o_pay, counted = use[keep], t_use[keep], tmpl[keep], o_pay[keep], counted[keep]
     tmpl = np.where(tmpl < 0, WELCOME, tmpl)
-    u_user = st.o_user[use]
+    u_user = np.asarray(o.user, dtype=np.int64)[use]
     valid_s = tp["valid"][tmpl] * DAY
     u_recv = np.maximum.reduce([tp["start"][tmpl], st.reg[u_user],
                                 t_use - (rng.random(len(use)) * 0.95 * valid_s).astype(np.int64)])
-    u_disc = np.round(deduct[use], 2) if deduct is not None else _discount(tp, tmpl, st.o_pay[use])
+    u_disc = np.round(deduct[use], 2) if deduct is not None else _discount(tp, tmpl, o_pay)
     n_used = len(use)
     # ---- planted winner's unused coupons (live ones still valid, older ones expired)
     n_win_used = int((tmpl == WINNER).sum())
@@ -170,7 +199,7 @@ def coupons(ctx: GenContext, st: UserStats) -> tuple[dict[str, pa.Table], dict[s
     rec_status = np.concatenate([np.full(n_used, 2), np.full(len(live_t), 1), np.full(n_rev, 4)]).astype(np.int8)
     rec_expire = rec_recv + tp["valid"][rec_tmpl] * DAY
     rec_use = np.concatenate([t_use, np.full(len(live_t) + n_rev, -1)])
-    rec_order = np.concatenate([st.o_id[use], np.full(len(live_t) + n_rev, -1)])
+    rec_order = np.concatenate([np.asarray(o.id, dtype=np.int64)[use], np.full(len(live_t) + n_rev, -1)])
     rec_disc = np.concatenate([u_disc, np.full(len(live_t) + n_rev, np.nan)])
     rev_upd = rev_recv + (rng.random(n_rev) * 0.5 * tp["valid"][rev_t] * DAY).astype(np.int64)
     rec_upd = np.concatenate([t_use, live_recv, rev_upd])
@@ -215,7 +244,7 @@ def coupons(ctx: GenContext, st: UserStats) -> tuple[dict[str, pa.Table], dict[s
     #      fixed creative cost; the discounts themselves are on the coupon rows
     dist = np.bincount(rec_tmpl, minlength=n_t) + np.bincount(exp_t, minlength=n_t)
     redeemed = np.bincount(tmpl, minlength=n_t)
-    revenue = np.bincount(tmpl, weights=st.o_pay[use], minlength=n_t)
+    revenue = np.bincount(tmpl, weights=np.where(counted, o_pay, 0.0), minlength=n_t)
     disc = np.bincount(tmpl, weights=u_disc, minlength=n_t)
     cost = 0.5 * disc + 0.004 * dist + rng.uniform(20, 400, n_t)
     has = revenue > 0
@@ -242,7 +271,8 @@ def coupons(ctx: GenContext, st: UserStats) -> tuple[dict[str, pa.Table], dict[s
                 "roi": round(float(revenue[i] / cost[i]), 3), "net_usd": round(float(revenue[i] - cost[i]), 2)}
 
     rule = ("distributed = rows in t_coupon_record + t_coupon_record_expired; redeemed = t_coupon_record "
-            "rows with order_id (status 2); revenue = SUM(t_order.pay_money) of those orders (status 90, USD); "
+            "rows with order_id (status 2); revenue = SUM(t_order.pay_money) of those orders that are completed "
+            "(status 90), USD and not at a test shop (t_shop_info.test_flag 0); "
             "ROI = revenue / t_coupon_template.marketing_cost (campaign spend; the discounts are on the coupon "
             "rows); net = revenue - marketing_cost. Other redeemed templates have ROI 1.2-6.")
     facts = {
@@ -254,7 +284,7 @@ def coupons(ctx: GenContext, st: UserStats) -> tuple[dict[str, pa.Table], dict[s
     }
     tables = {f"{MK}.t_coupon_template": templates, f"{MK}.t_coupon_record": live,
               f"{MK}.t_coupon_record_expired": expired}
-    return tables, {"facts": facts, "used_user": u_user, "used_order": use}
+    return tables, {"facts": facts, "used_user": u_user[status[use] == 90]}  # users' completed coupon orders
 
 
 def _uniform_in(rng: np.random.Generator, lo: Arr, hi: Arr) -> Arr:

@@ -24,6 +24,7 @@ import pyarrow as pa
 
 from app.dataset.arrowtab import Arr, build_table, master_rows
 from app.dataset.context import GenContext
+from app.dataset.gen_orders import VARIANT_CODES  # the order items' variants, by index
 
 COM = "luckyus_scm_commodity"
 
@@ -261,9 +262,7 @@ def _recipe_for(name: str, cat: str, iced: bool, food: bool, g: Goods) -> list[t
     return out
 
 
-#: order-item variants, in the order of the core generator's variant index
-VARIANT_CODES = ["S-R", "S-L", "S-N", "L-R", "L-L", "L-N"]
-DEFAULT_VARIANT = 3  # L-R: 16 oz, regular sugar
+DEFAULT_VARIANT = VARIANT_CODES.index("L-R")  # 16 oz, regular sugar: what an item without a variant uses
 _SIZES = {"S": 0.8, "L": 1.0, "XL": 1.25}
 _SUGAR = {"R": 1.0, "L": 0.5, "N": 0.0}
 _MILKS = {"": "", "O": "Oat Milk (Barista)", "A": "Almond Milk (Barista)", "C": "Coconut Milk (Barista)",

@@ -4,8 +4,9 @@ Quantities are handled as integer milli-units end to end, so every change row sa
 ``before_qty + change_qty = after_qty`` exactly and each day's last ``after_qty`` is that day's
 ``t_shop_goods_stock.stock_qty``.
 
-* Consumption (change_type 1) is what the items sold at the store use, by the default-SKU
-  formulas (``supply_goods``), posted per item line or, when the row budget is smaller, in
+* Consumption (change_type 1) is what the items sold at the store use, by the formula of each
+  item's own SKU (``t_order_item.sku_code``; the default L-R SKU when the items carry no variant;
+  ``supply_goods``), posted per item line or, when the row budget is smaller, in
   batches per store x goods x day (``ref_no`` 'CS...'); operating supplies post one row a day
   ('OPS...'); a planted anomaly posts one extra manual row ('MAN...').
 * Receipts (2) arrive before opening on Mon/Wed/Fri (and on the opening day) when stock is below
@@ -16,6 +17,9 @@ Quantities are handled as integer milli-units end to end, so every change row sa
 * Waste (3) of perishables at the Wednesday and Sunday expiry checks ('WS...'); stock-count
   adjustments (4) on Sundays ('SC...').
 * When a store runs out, consumption stops at zero stock (sales that day used what was there).
+  A planted stock-out misses every delivery in the ten days up to its last day, and the deliveries
+  before are trimmed so the store holds less than those ten days' use when they stop: the stock
+  reaches 0 however small and lumpy the store's use is.
 """
 
 from __future__ import annotations
@@ -137,7 +141,7 @@ def sales(ctx: GenContext, cal: Calendar) -> Sales:
     io = np.asarray(it.order)
     sel = done[io]
     oi = io[sel]
-    variant = getattr(it, "variant", None)  # the core's items carry it; without it, the default SKU
+    variant = it.variant  # the core's items carry it; without it, the default SKU
     var = (np.asarray(variant, dtype=np.int64)[sel] if variant is not None
            else np.full(int(sel.sum()), DEFAULT_VARIANT, dtype=np.int64))
     return Sales(k=k_all[oi], d=d_all[oi], t=t_all[oi], product=np.asarray(it.product)[sel], variant=var,
@@ -179,7 +183,7 @@ def plan(cal: Calendar, goods: Goods) -> Plan:
     p = Plan()
     p.stockouts = [pick(0, "Coconut Milk (Barista)", "2026-01-13"), pick(1, "Coconut Milk (Barista)", "2025-12-16"),
                    pick(2, "Iced Cup 20oz", "2026-02-03")]
-    p.overstock = [pick(3, "Caramel Popcorn Syrup", "2025-12-20"), pick(0, "Hot Cup 16oz", "2026-01-05")]
+    p.overstock = [pick(3, "Iced Flat Lid", "2025-12-20"), pick(0, "Hot Cup 16oz", "2026-01-05")]
     p.anomalies = [pick(0, "Whole Milk", "2026-01-22"), pick(1, "Kyoto Matcha Powder", "2026-02-04"),
                    pick(2, "Espresso Blend Beans", "2025-11-18")]
     p.forecast_errors = [(*pick(0, "Espresso Blend Beans", "2026-01-28"), 3.2),
@@ -289,10 +293,18 @@ def simulate(ctx: GenContext, cal: Calendar, goods: Goods, s: Sales, p: Plan) ->
     sd = np.sqrt(np.maximum(var, 0)) + np.where(young[:, :, None], mu, 0.0)
     wd = cal.weekday()[:D]
     deliver_day = np.isin(wd, [0, 2, 4])
-    cover = np.select([wd == 4, wd == 0, wd == 2], [3, 2, 2], 2)
+    cover = np.select([wd == 4, wd == 0, wd == 2], [3, 2, 2], 2)[None, :, None]
+    # (s, S) policy: below the reorder point (use until the next delivery + 1 day + safety), order up to
+    # four more days of use
+    reorder_all = mu * (cover + 1.0) + 3.0 * sd * np.sqrt(cover + 1.0)
+    target_all = reorder_all + 4.0 * mu
     skip = np.zeros((S, D, G), dtype=bool)
+    use = demand + extra
+    outages = []  # (store, tracked goods, first missed day, the most the store may hold on that morning)
     for k, g, d in p.stockouts:
-        skip[k, max(0, d - 9):d + 1, g_of[g]] = True
+        gi, first = g_of[g], max(0, d - 9)
+        skip[k, first:d + 1, gi] = True
+        outages.append((k, gi, first, 0.95 * float(use[k, first:d + 1, gi].sum()) - 1000))
     over = np.zeros((S, D, G), dtype=np.int64)
     for k, g, d in p.overstock:
         over[k, d, g_of[g]] = 1
@@ -307,15 +319,16 @@ def simulate(ctx: GenContext, cal: Calendar, goods: Goods, s: Sales, p: Plan) ->
     count_pairs = rng.random((S, G)) < 0.5
     for d in range(D):
         act = active[:, d][:, None]
-        # (s, S) policy: below the reorder point (use until the next delivery + 1 day + safety), order up to
-        # four more days of use
-        reorder = mu[:, d, :] * (cover[d] + 1.0) + 3.0 * sd[:, d, :] * np.sqrt(cover[d] + 1.0)
-        target = reorder + 4.0 * mu[:, d, :]
+        reorder, target = reorder_all[:, d, :], target_all[:, d, :]
         is_open_day = (cal.open_day == d)[:, None]
         go = act & (deliver_day[d] | is_open_day) & ~skip[:, d, :]
         go &= (stock < reorder) | is_open_day
         r = np.where(go, np.maximum(0, np.ceil((target - stock) / 1000) * 1000), 0).astype(np.int64)
         r += np.where(over[:, d, :] > 0, (np.ceil(12 * target / 1000) * 1000).astype(np.int64), 0)
+        for k, gi, first, hold in outages:  # trim the deliveries before an outage so the stock runs out in it
+            if first - 40 <= d < first:
+                room = hold + float(use[k, d:first, gi].sum()) - float(stock[k, gi])
+                r[k, gi] = min(int(r[k, gi]), max(0, int(room // 1000) * 1000))
         late[:, d, :] = go & was_skipped & (r > 0)
         was_skipped = np.where(go & (r > 0), False, was_skipped | skip[:, d, :])
         avail = stock + r
