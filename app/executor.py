@@ -108,7 +108,14 @@ class Executor:
         verdict = guardrails.check(sql, principal, target, row_cap=cap)
         if not verdict.allowed or verdict.sql is None:
             raise Refused(verdict.reason or "The statement was refused.", [r.model_dump() for r in verdict.rules])
-        result = self._execute(verdict.sql, target, cap, timeout_s or self.settings.statement_timeout_s)
+        try:
+            result = self._execute(verdict.sql, target, cap, timeout_s or self.settings.statement_timeout_s)
+        except (QueryFailed, UnknownTable) as err:
+            if verdict.masked:  # the database's message may quote a personal value the answer would mask
+                from guardrails import masking
+
+                raise type(err)(masking.scrub_error(err.message)) from None
+            raise
         result.verdict = verdict
         return self._mask(result, verdict)
 

@@ -47,6 +47,10 @@ class Settings(BaseSettings):
         None, description="SQLAlchemy URL for keys/audit/saved queries (default: SQLite in state_dir)."
     )
     redis_url: str | None = Field(None, description="Redis for cache, conversations and rate limits (optional).")
+    redis_console_urls: SecretStr | None = Field(
+        None, description="Redis URLs the API's redis_console tool may inspect, comma-separated (default: redis_url); "
+                          "HTTP callers cannot name other hosts.",
+    )
     rate_limit: str = Field("60/minute", description="Requests allowed per API key or Slack user.")
     llm_base_url: str | None = Field(None, description="OpenAI-compatible endpoint for the LLM engine.")
     llm_api_key: SecretStr | None = Field(None, description="API key of the LLM endpoint.")

@@ -13,6 +13,8 @@ from __future__ import annotations
 import sqlglot
 from sqlglot import exp
 
+from app.localtime import fast_convert_tz
+
 Dialect = str  # "mysql" | "duckdb" | any sqlglot dialect name
 
 _SECONDS = {"SECOND": 1, "MINUTE": 60, "HOUR": 3600, "DAY": 86400, "WEEK": 604800}
@@ -102,19 +104,37 @@ def _expand_months(node: exp.Expr) -> exp.Expr:
     return node
 
 
+_FIXES = (_dayofweek, _weekday, _week, _timestampdiff, _unix_timestamp, _expand_months,
+          fast_convert_tz)  # last: the others may wrap CONVERT_TZ nodes
+
+
 def for_duckdb(tree: exp.Expr) -> exp.Expr:
     """Rewrite MySQL semantics that DuckDB spells differently (returns a new tree)."""
     out = tree.copy()
-    for fix in (_dayofweek, _weekday, _week, _timestampdiff, _unix_timestamp, _expand_months):
-        out = out.transform(fix)
+    for fix in _FIXES:
+        out = out.transform(fix, copy=False)  # copied once above
     return out
 
 
-def render(tree: exp.Expr, target: Dialect) -> str:
-    """Render a MySQL-semantics tree as SQL text for ``target``."""
+def _needs_fix(tree: exp.Expr) -> bool:
+    """Whether any fix applies (each returns its node unchanged when it does not)."""
+    return any(fix(node) is not node for node in tree.walk() for fix in _FIXES)
+
+
+def render(tree: exp.Expr, target: Dialect, *, copy: bool = True) -> str:
+    """Render a MySQL-semantics tree as SQL text for ``target``.
+
+    ``copy=False`` lets the generator rewrite ``tree`` in place (for callers that own it, like the guard,
+    whose budget is 2 ms per statement). Most trees need no DuckDB fix, so the passes are skipped.
+    """
     if target == "duckdb":
-        return for_duckdb(tree).sql(dialect="duckdb")
-    return tree.sql(dialect=target)
+        if not copy:  # the caller owns the tree: fix it in place, no copy and no separate detection pass
+            for fix in _FIXES:
+                tree = tree.transform(fix, copy=False)
+        elif _needs_fix(tree):
+            tree, copy = for_duckdb(tree), False
+        return tree.sql(dialect="duckdb", copy=copy)
+    return tree.sql(dialect=target, copy=copy)
 
 
 def to_target(sql: str | exp.Expr, target: Dialect) -> str:
