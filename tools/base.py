@@ -55,6 +55,8 @@ class ToolOutput(BaseModel):
     tables: list[TableOut] = Field(default_factory=list)
     findings: list[Finding] = Field(default_factory=list)
     chart: dict[str, Any] | None = Field(None, description="Vega-Lite specification")
+    documents: dict[str, Any] = Field(default_factory=dict,
+                                      description="rendered forms of the output, e.g. markdown, slack_blocks")
     parameters: dict[str, Any] = Field(default_factory=dict)
     filters: list[str] = Field(default_factory=list)
     sql: list[str] = Field(default_factory=list, description="statements run, MySQL dialect")
@@ -79,6 +81,7 @@ class ToolContext:
     principal: Principal = SYSTEM
     today: dt.date = dt.date(2026, 2, 14)
     statements: list[str] = field(default_factory=list)
+    cache: dict[str, Any] = field(default_factory=dict)  # per-run lookups (shop list, ...) shared by helpers
 
     def query(self, sql: str | exp.Expr, row_cap: int | None = None) -> Result:
         """Run one statement through the guardrails and the executor; remember it for the output."""

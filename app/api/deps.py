@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
+from sqlalchemy.exc import SQLAlchemyError
 
 from app.api.errors import ApiError
 from app.api.metrics import RATE_LIMITED
@@ -35,7 +36,11 @@ def principal_dep(
     if not key:
         raise ApiError(401, "unauthenticated", "An API key is required: send 'Authorization: Bearer <key>'. "
                        "Create one with `lucky keys create`.", {"WWW-Authenticate": "Bearer"})
-    principal = principal_for(settings.state_database_url, key)
+    try:
+        principal = principal_for(settings.state_database_url, key)
+    except SQLAlchemyError:
+        raise ApiError(503, "state_unavailable", "API keys cannot be checked right now: the service's state "
+                       "database is not reachable. Please try again shortly.", {"Retry-After": "5"}) from None
     if principal is None:
         raise ApiError(401, "invalid_key", "This API key is not valid or has been revoked.",
                        {"WWW-Authenticate": "Bearer"})

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends
 from app.api.audit_hook import record
 from app.api.deps import PrincipalDep, principal_dep, settings_dep
 from app.api.errors import ApiError
+from app.api.tool_inputs import api_model, tool_input
 from app.executor import get_executor
 from app.settings import Settings
 from guardrails.principal import Principal
@@ -23,22 +24,26 @@ router = APIRouter(prefix="/v1", tags=["tools"])
 @router.get("/tools", summary="List the departmental tools and their inputs.")
 def list_tools(_: PrincipalDep) -> list[dict[str, Any]]:
     return [{"name": s.name, "title": s.title, "department": s.department, "seed_tool": s.seed_tool,
-             "description": s.description, "input_schema": s.input_model.model_json_schema()} for s in all_tools()]
+             "description": s.description, "input_schema": api_model(s).model_json_schema()} for s in all_tools()]
 
 
 def run_tool(spec: ToolSpec, body: ToolInput, principal: Principal, settings: Settings,
              surface: str = "api") -> ToolOutput:
-    """Run a tool for a caller: the caller's principal narrows the system one (scope, masking)."""
+    """Run a tool for a caller: the caller's principal narrows the system one (scope, masking).
+
+    ``body`` is what the caller sent (the API model); the server fills connection fields and checks dates.
+    """
     started = time.perf_counter()
     run_as = principal if principal.role == "store_manager" else principal.model_copy(update={"role": "system"})
     ctx = ToolContext(executor=get_executor(settings), target=settings.target, principal=run_as, today=settings.today)
     status = "error"
     try:
-        out = spec.run(ctx, body)
+        out = spec.run(ctx, tool_input(spec, body, settings))
         status = "answer"
         return out
-    except ValueError as err:  # a tool's own input checks beyond the model's
-        message = f"The {spec.title} tool cannot run with these inputs: {err}"
+    except (ValueError, OverflowError) as err:  # a tool's own input checks, or arithmetic the inputs broke
+        reason = "a date or a number of days is outside the calendar" if isinstance(err, OverflowError) else str(err)
+        message = f"The {spec.title} tool cannot run with these inputs: {reason.rstrip('.')}."
         raise ApiError(422, "invalid_tool_input", message) from None
     finally:
         record(settings, principal, surface=surface, kind="tool", question=f"{spec.name} {body.model_dump_json()}",
@@ -47,7 +52,7 @@ def run_tool(spec: ToolSpec, body: ToolInput, principal: Principal, settings: Se
 
 
 def _endpoint(spec: ToolSpec) -> Callable[..., ToolOutput]:
-    model = spec.input_model
+    model = api_model(spec)
 
     def endpoint(body: model, principal: Principal = Depends(principal_dep),  # type: ignore[valid-type]
                  settings: Settings = Depends(settings_dep)) -> ToolOutput:

@@ -61,6 +61,9 @@ def run_tool(
     if as_json:
         print_json(out.model_dump(mode="json"))
         return
+    if out.documents.get("markdown"):  # a written report (e.g. the executive briefing) prints as Markdown text
+        console.print(out.documents["markdown"], markup=False, highlight=False, soft_wrap=True)
+        return
     console.print(f"[bold]{out.title}[/bold]")
     if out.summary:
         console.print(out.summary)

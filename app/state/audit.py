@@ -12,12 +12,14 @@ import hashlib
 import json
 import re
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 
-from app.state.store import audit_log, state_engine
+from app.state.store import audit_head, audit_log, state_engine
 
 GENESIS = "0" * 64
 _SECRET = re.compile(r"(lk_[A-Za-z0-9_\-]{8,}|xox[abprs]-[A-Za-z0-9\-]+|sk-[A-Za-z0-9]{16,}|Bearer\s+\S+)")
@@ -52,6 +54,19 @@ def _digest(prev_hash: str, record: dict[str, Any]) -> str:
 
 def append(url: str, event: AuditEvent) -> dict[str, Any]:
     """Append one record, chained to the last; returns the stored record."""
+    with writing(url) as conn:
+        return append_on(conn, event)
+
+
+@contextmanager
+def writing(url: str) -> Iterator[sa.Connection]:
+    """One write transaction on the state database, one at a time per process (others wait on the head row)."""
+    with _lock, state_engine(url).begin() as conn:
+        yield conn
+
+
+def append_on(conn: sa.Connection, event: AuditEvent) -> dict[str, Any]:
+    """Append inside the caller's transaction (so an answer's turn and its audit record commit together)."""
     record: dict[str, Any] = {
         "ts": dt.datetime.now(dt.UTC).isoformat(timespec="microseconds"),
         "who": event.who, "role": event.role, "surface": event.surface, "kind": event.kind,
@@ -59,12 +74,13 @@ def append(url: str, event: AuditEvent) -> dict[str, Any]:
         "rules": ",".join(event.rules), "rows": int(event.rows), "latency_ms": round(float(event.latency_ms), 3),
         "engine": event.engine,
     }
-    engine = state_engine(url)
-    with _lock, engine.begin() as conn:
-        last = conn.execute(sa.select(audit_log.c.hash).order_by(audit_log.c.id.desc()).limit(1)).scalar()
-        record["prev_hash"] = last or GENESIS
-        record["hash"] = _digest(record["prev_hash"], record)
-        conn.execute(audit_log.insert().values(**record))
+    # Write first: the head row's lock (MySQL row lock, SQLite write lock) makes concurrent appenders in
+    # other processes wait here, so each reads the hash its predecessor committed and the chain never forks.
+    conn.execute(audit_head.update().where(audit_head.c.id == 1).values(appends=audit_head.c.appends + 1))
+    last = conn.execute(sa.select(audit_log.c.hash).order_by(audit_log.c.id.desc()).limit(1)).scalar()
+    record["prev_hash"] = last or GENESIS
+    record["hash"] = _digest(record["prev_hash"], record)
+    conn.execute(audit_log.insert().values(**record))
     return record
 
 

@@ -9,6 +9,8 @@ import secrets
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.answer import Answer
 from app.state.store import charts, saved_queries, state_engine, turns
@@ -18,14 +20,40 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
+def chart_content_id(spec: dict[str, Any]) -> str:
+    """A chart's content id: the same spec always gets the same id, on every replica."""
+    return hashlib.sha256(_chart_body(spec).encode()).hexdigest()[:24]
+
+
+def _chart_body(spec: dict[str, Any]) -> str:
+    return json.dumps(spec, sort_keys=True, default=str)
+
+
 def store_chart(url: str, spec: dict[str, Any]) -> str:
     """Keep a chart spec under a content id so chat apps can fetch its PNG later."""
-    body = json.dumps(spec, sort_keys=True, default=str)
-    chart_id = hashlib.sha256(body.encode()).hexdigest()[:24]
     with state_engine(url).begin() as conn:
-        if conn.execute(sa.select(charts.c.id).where(charts.c.id == chart_id)).first() is None:
-            conn.execute(charts.insert().values(id=chart_id, spec=body, created_at=_now()))
-    return chart_id
+        return store_chart_on(conn, spec)
+
+
+def store_chart_on(conn: sa.Connection, spec: dict[str, Any]) -> str:
+    """Insert-if-absent in one statement: two requests charting the same thing at once must not collide."""
+    cid = chart_content_id(spec)
+    insert_ignore(conn, charts, {"id": cid, "spec": _chart_body(spec), "created_at": _now()})
+    return cid
+
+
+def insert_ignore(conn: sa.Connection, table: sa.Table, values: dict[str, Any]) -> None:
+    name = conn.dialect.name
+    if name == "sqlite":
+        conn.execute(sqlite_insert(table).values(**values).on_conflict_do_nothing())
+    elif name in ("mysql", "mariadb"):
+        conn.execute(table.insert().prefix_with("IGNORE").values(**values))
+    elif name == "postgresql":
+        conn.execute(postgresql_insert(table).values(**values).on_conflict_do_nothing())
+    else:
+        key = next(iter(table.primary_key.columns))
+        if conn.execute(sa.select(key).where(key == values[key.name])).first() is None:
+            conn.execute(table.insert().values(**values))
 
 
 def load_chart(url: str, chart_id: str) -> dict[str, Any] | None:
@@ -36,10 +64,14 @@ def load_chart(url: str, chart_id: str) -> dict[str, Any] | None:
 
 def record_turn(url: str, who: str, answer: Answer) -> None:
     with state_engine(url).begin() as conn:
-        conn.execute(turns.insert().values(
-            conversation_id=answer.conversation_id or "", who=who, ts=_now(), question=answer.question,
-            status=answer.status, summary=answer.summary or answer.clarification or answer.reason or "",
-            sql=answer.sql, chart_id=answer.chart_id))
+        record_turn_on(conn, who, answer)
+
+
+def record_turn_on(conn: sa.Connection, who: str, answer: Answer) -> None:
+    conn.execute(turns.insert().values(
+        conversation_id=answer.conversation_id or "", who=who, ts=_now(), question=answer.question,
+        status=answer.status, summary=answer.summary or answer.clarification or answer.reason or "",
+        sql=answer.sql, chart_id=answer.chart_id))
 
 
 def conversation(url: str, conversation_id: str, who: str | None = None) -> list[dict[str, Any]]:

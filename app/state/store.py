@@ -6,10 +6,13 @@ data, so it has its own writable SQLAlchemy engine; business SQL still goes only
 
 from __future__ import annotations
 
+import contextlib
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy import event
 
 metadata = sa.MetaData()
 
@@ -68,6 +71,13 @@ turns = sa.Table(
     sa.Column("chart_id", sa.String(32), nullable=True),
 )
 
+audit_head = sa.Table(
+    "audit_head", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("appends", sa.BigInteger, nullable=False, default=0),
+)
+"""One row every audit append updates first: the row lock orders appenders across processes and replicas."""
+
 charts = sa.Table(
     "charts", metadata,
     sa.Column("id", sa.String(32), primary_key=True),
@@ -76,11 +86,26 @@ charts = sa.Table(
 )
 
 
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    """WAL: readers never wait for the writer, commits skip most fsyncs; several worker processes share the file."""
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.close()
+
+
 @lru_cache(maxsize=4)
 def state_engine(url: str) -> sa.Engine:
     """One engine per state URL; tables are created on first use."""
+    sqlite = url.startswith("sqlite")
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    engine = sa.create_engine(url, pool_pre_ping=True)
+    engine = sa.create_engine(url, pool_pre_ping=not sqlite, **({} if sqlite else {"pool_recycle": 1800}))
+    if sqlite:
+        event.listen(engine, "connect", _sqlite_pragmas)
     metadata.create_all(engine)
+    with contextlib.suppress(sa.exc.IntegrityError), engine.begin() as conn:  # another process may create it first
+        if conn.execute(sa.select(audit_head.c.id).where(audit_head.c.id == 1)).first() is None:
+            conn.execute(audit_head.insert().values(id=1, appends=0))
     return engine
