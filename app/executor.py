@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlglot import exp
 
 import guardrails
+from app.duckdb_files import EXECUTOR_CONFIG
 from app.errors import ConnectionFailed, DataMissing, QueryFailed, QueryTimeout, Refused, UnknownTable
 from app.settings import Settings, get_settings
 from guardrails.principal import Principal
@@ -66,7 +67,7 @@ class Executor:
             eng = sa.create_engine(
                 f"duckdb:///{path}",
                 connect_args={"read_only": True,
-                              "config": {"enable_external_access": False, "threads": 2}},
+                              "config": dict(EXECUTOR_CONFIG)},
                 pool_pre_ping=False,
             )
             return eng

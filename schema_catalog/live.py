@@ -13,15 +13,15 @@ which DuckDB lacks), so DuckDB is read natively from ``duckdb_columns()`` / ``du
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
+
+from app.duckdb_files import duckdb_read_only
 
 SYSTEM_SCHEMAS = {"information_schema", "mysql", "performance_schema", "sys", "pg_catalog", "pg_toast"}
 
@@ -50,29 +50,7 @@ LiveSchema = dict[str, LiveTable]  # keyed by "schema.table"
 
 
 # ---------------------------------------------------------------------------- DuckDB
-# The executor opens the same file through duckdb_engine; DuckDB refuses a second connection in one
-# process unless its configuration is identical, so mirror the executor's settings when needed.
-_EXECUTOR_DUCKDB_CONFIG = {"enable_external_access": False, "threads": 2}
-
-
-def _executor_compatible_config() -> dict[str, Any]:
-    import duckdb_engine
-
-    agent = f"duckdb_engine/{duckdb_engine.__version__}(sqlalchemy/{sa.__version__})"
-    return {**_EXECUTOR_DUCKDB_CONFIG, "custom_user_agent": agent}
-
-
-@contextmanager
-def duckdb_read_only(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-only DuckDB connection to ``path`` that coexists with the executor's pool."""
-    try:
-        con = duckdb.connect(str(path), read_only=True, config=_executor_compatible_config())
-    except duckdb.ConnectionException:
-        con = duckdb.connect(str(path), read_only=True)
-    try:
-        yield con
-    finally:
-        con.close()
+# Readers share the executor's DuckDB configuration (app/duckdb_files.py).
 
 
 def read_duckdb(path: Path, schemas: Iterable[str] | None = None) -> LiveSchema:

@@ -21,6 +21,7 @@ from app.dataset import reference as ref
 from app.dataset.build import build_dataset
 from app.dataset.report import calibration_report
 from app.dataset.schema import TABLES, duckdb_type
+from app.duckdb_files import compatible_config
 
 ORD = "luckyus_sales_order.t_order"
 
@@ -33,7 +34,7 @@ def one(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = Non
 
 @pytest.fixture(scope="module")
 def con(small_data: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    c = duckdb.connect(str(small_data / "lucky.duckdb"), read_only=True)
+    c = duckdb.connect(str(small_data / "lucky.duckdb"), read_only=True, config=compatible_config())
     c.execute("SET TimeZone = 'UTC'")
     yield c
     c.close()

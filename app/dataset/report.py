@@ -19,6 +19,7 @@ from pydantic import BaseModel
 
 from app.dataset import reference as ref
 from app.dataset.schema import TABLES
+from app.duckdb_files import compatible_config
 from app.errors import DataMissing
 
 # Reference tables whose size does not depend on the order volume.
@@ -64,7 +65,8 @@ def _range(name: str, lo: float, hi: float, measured: float, note: str = "") -> 
 
 class _Db:
     def __init__(self, path: Path) -> None:
-        self.con = duckdb.connect(str(path), read_only=True)
+        # the executor's configuration, so the report can run in a process that also serves queries
+        self.con = duckdb.connect(str(path), read_only=True, config=compatible_config())
 
     def one(self, sql: str, *params: Any) -> Any:
         row = self.con.execute(sql, list(params)).fetchone()
