@@ -251,6 +251,8 @@ def resolve_shop(ctx: ToolContext, text: str | None) -> Shop | None:
         if s.name.lower() == low or s.shop_no.lower() == low or (want.isdigit() and s.id == int(want)):
             return s
     partial = [s for s in shops if low in s.name.lower()]
+    trading = [s for s in partial if s.status == 1]  # open stores first: "Broadway" means a store, not a lost site
+    partial = trading or partial
     if len(partial) == 1:
         return partial[0]
     if len(partial) > 1:

@@ -20,7 +20,6 @@ from tools.base import Finding, Severity, ToolContext, ToolInput, ToolOutput
 from tools.common import ToolInputError, chart, table
 from tools.registry import tool
 
-
 DEFAULT_URL = "redis://127.0.0.1:6379"  # no credentials, so the schema may show it
 
 

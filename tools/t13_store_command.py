@@ -20,7 +20,20 @@ from typing import Any
 from pydantic import Field
 
 from tools.base import Finding, Severity, ToolContext, ToolInput, ToolOutput
-from tools.common import PERIOD_HELP, Period, Scope, bind, cents, chart, fetch, num, parse_period, scope_of, table
+from tools.common import (
+    PERIOD_HELP,
+    Period,
+    Scope,
+    ToolInputError,
+    bind,
+    cents,
+    chart,
+    fetch,
+    num,
+    parse_period,
+    scope_of,
+    table,
+)
 from tools.registry import tool
 from tools.t12_production_time import stats as production_stats
 
@@ -220,6 +233,11 @@ def store_command(ctx: ToolContext, args: StoreCommandInput) -> ToolOutput:
     configurable thresholds; and a ranking normalised for store age (orders per day divided by what the
     fleet's stores sold at the same number of weeks after opening)."""
     period = parse_period(args.period, ctx.today, start=args.start, end=args.end)
+    if period.end >= ctx.today:  # the day in progress has no data yet: score the days that do
+        if period.start >= ctx.today:
+            raise ToolInputError(f"There is no data for {period.label} yet (the data ends "
+                                 f"{ctx.today - dt.timedelta(days=1)}). Try 'yesterday' or 'this week'.")
+        period = Period(period.start, ctx.today - dt.timedelta(days=1), period.label)
     scope = scope_of(ctx, period, args.shop, "USD", False)
     cards, findings = scorecard(ctx, scope, args)
     light_cols = [c for c in (cards[0] if cards else {}) if c.startswith("light_")]

@@ -6,7 +6,9 @@ and hour) where it exists, otherwise the
 store's history: average completed orders in that weekday-hour over the last ``history_weeks``
 weeks (per day the store traded). Staff needed in an hour = ceil(orders × production seconds per
 order ÷ 3600 ÷ target utilisation), at least ``min_staff`` while the store trades; production
-seconds per order is the store's average ``accept → done`` time over the same weeks (≤ 1800 s).
+seconds per order is the store's average ``accept → done`` time over the same weeks (≤ 1800 s). A
+weekday-hour counts as trading when the store took orders in it in the history or the forecast
+plans for it.
 The what-if scales demand by ``uplift_pct`` and reports the extra staff-hours it needs.
 """
 
@@ -84,11 +86,10 @@ class StaffingInput(ToolInput):
     min_staff: int = Field(1, ge=0, le=10, description="Staff on duty in every trading hour")
 
 
-def staff_for(orders: float, seconds: float, utilisation: float, min_staff: int) -> int:
-    """Staff needed for ``orders`` in one hour at ``seconds`` of production work each."""
-    if orders <= 0:
-        return 0
-    return max(min_staff, math.ceil(orders * seconds / 3600.0 / utilisation - 1e-9))
+def staff_for(orders: float, seconds: float, utilisation: float, min_staff: int, trading: bool = True) -> int:
+    """Staff needed in one hour: ``orders`` × ``seconds`` of production work, at least ``min_staff`` while trading."""
+    need = math.ceil(max(orders, 0.0) * seconds / 3600.0 / utilisation - 1e-9)
+    return max(min_staff, need) if trading else need
 
 
 def plan(ctx: ToolContext, args: StaffingInput, week: dt.date) -> dict[str, Any]:
@@ -117,11 +118,13 @@ def plan(ctx: ToolContext, args: StaffingInput, week: dt.date) -> dict[str, Any]
                 hist = demand[s].get((wd, h), 0.0)
                 pred = fc.get(s, {}).get((wd, h))
                 base = pred if pred is not None else hist
+                trading = hist > 0 or pred is not None  # the store took orders in this weekday-hour or plans to
                 cells.append({"shop_id": s, "day": wd, "date": week + dt.timedelta(days=wd), "hour": h,
                               "history_orders": hist, "forecast_orders": pred, "orders": base,
                               "source": "forecast" if pred is not None else "history", "seconds": sec,
-                              "staff": staff_for(base, sec, args.utilisation, args.min_staff),
-                              "staff_whatif": staff_for(base * factor, sec, args.utilisation, args.min_staff)})
+                              "staff": staff_for(base, sec, args.utilisation, args.min_staff, trading),
+                              "staff_whatif": staff_for(base * factor, sec, args.utilisation, args.min_staff,
+                                                        trading)})
     return {"cells": cells, "history": (hist_start, hist_end), "seconds": secs}
 
 

@@ -36,6 +36,7 @@ from tools.base import Finding, Severity, ToolContext, ToolInput, ToolOutput
 from tools.common import (
     PERIOD_HELP,
     WEEKDAYS,
+    Period,
     Scope,
     bind,
     chart,
@@ -66,16 +67,22 @@ WITH act AS (
   FROM luckyus_ireplenishment.wh_goods_daily_demand_pred AS p
   WHERE p.model_version = :model AND p.pred_date BETWEEN :d0 AND :d1 AND p.shop_id IN (:shops)
     AND p.lead_days BETWEEN :lead0 AND :lead1
+), shifted AS (
+  -- each day's actual, keyed by the forecast day it is the actual / 1..4-weeks-back value for; grouped so
+  -- that MariaDB materialises it with an index on (shop_id, goods_code, for_date) instead of merging it
+  SELECT a.shop_id AS shop_id, a.goods_code AS goods_code, DATE_ADD(a.biz_date, INTERVAL o.back DAY) AS for_date,
+         o.back AS back, SUM(a.qty) AS qty
+  FROM act AS a
+  CROSS JOIN (SELECT 0 AS back UNION ALL SELECT 7 UNION ALL SELECT 14 UNION ALL SELECT 21 UNION ALL SELECT 28) AS o
+  GROUP BY a.shop_id, a.goods_code, DATE_ADD(a.biz_date, INTERVAL o.back DAY), o.back
 ), j0 AS (
   SELECT pr.shop_id AS shop_id, pr.goods_code AS goods_code, pr.pred_date AS pred_date, pr.lead_days AS lead_days,
          pr.pred AS pred,
-         SUM(CASE WHEN o.back = 0 THEN COALESCE(a.qty, 0) ELSE 0 END) AS actual,
-         SUM(CASE WHEN o.back = 7 THEN COALESCE(a.qty, 0) ELSE 0 END) AS last_week,
-         AVG(CASE WHEN o.back > 0 THEN a.qty END) AS trailing
+         SUM(CASE WHEN a.back = 0 THEN a.qty ELSE 0 END) AS actual,
+         SUM(CASE WHEN a.back = 7 THEN a.qty ELSE 0 END) AS last_week,
+         AVG(CASE WHEN a.back > 0 THEN a.qty END) AS trailing
   FROM pr
-  CROSS JOIN (SELECT 0 AS back UNION ALL SELECT 7 UNION ALL SELECT 14 UNION ALL SELECT 21 UNION ALL SELECT 28) AS o
-  LEFT JOIN act AS a ON a.shop_id = pr.shop_id AND a.goods_code = pr.goods_code
-   AND a.biz_date = DATE_SUB(pr.pred_date, INTERVAL o.back DAY)
+  LEFT JOIN shifted AS a ON a.shop_id = pr.shop_id AND a.goods_code = pr.goods_code AND a.for_date = pr.pred_date
   GROUP BY pr.shop_id, pr.goods_code, pr.pred_date, pr.lead_days, pr.pred
 ), j AS (
   SELECT j0.shop_id AS shop_id, j0.goods_code AS goods_code, COALESCE(g.category, 'unknown') AS category,
@@ -190,6 +197,8 @@ def forecast_accuracy(ctx: ToolContext, args: ForecastAccuracyInput) -> ToolOutp
     4-week same-weekday mean) on the same rows; the worst store x goods pairs; and large errors split into model
     failures (a naive forecast did fine) and demand shocks."""
     period = parse_period(args.period, ctx.today, start=args.start, end=args.end, default="last 28 days")
+    if period.end >= ctx.today:  # forecasts reach a week ahead, actuals only up to yesterday
+        period = Period(period.start, ctx.today - dt.timedelta(days=1), period.label)
     scope = scope_of(ctx, period, args.shop, "USD", False)
     overall = segment(ctx, scope, args, "overall")
     main = segment(ctx, scope, args, args.segment)

@@ -274,7 +274,7 @@ def to_markdown(f: Figures) -> str:
     lines.append(f"- Stock: {len(outs)} store item(s) out of stock and {len(low)} below safety stock at closing"
                  + (": " + "; ".join(f"{r['goods_name']} at {r['store']}" for r in outs[:5]) if outs else "") + ".")
     lines += ["", "## 3. Customers"]
-    lines.append(f"- {f.new_users:,} new registrations ({trend_words(pct_change(f.new_users, f.new_users_mean))} vs "
+    lines.append(f"- {f.new_users:,} new registration(s) ({trend_words(pct_change(f.new_users, f.new_users_mean))} vs "
                  f"the 30-day average of {f.new_users_mean:.1f}); {f.active:,} customers ordered.")
     cp = f.coupons
     lines.append(f"- Coupons: {cp['redeemed']:,} redeemed, {money(cp['discount'])} of discounts on "

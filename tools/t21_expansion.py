@@ -104,11 +104,14 @@ def ramp_fit(series: dict[int, list[float]], first_week: dict[int, int] | None =
     y = np.array([o[3] for o in obs])
     n_s = len(ids)
 
+    seen = np.zeros(n_weeks, dtype=bool)
+    seen[week_i] = True  # a calendar week nobody traded in (after the opening week) has no index
+
     def season_of(theta: np.ndarray) -> np.ndarray:
         if not use_season:
             return np.zeros(n_weeks)
-        sea = theta[n_s + 2:]
-        return np.asarray(sea - sea.mean())
+        sea = np.where(seen, theta[n_s + 2:], 0.0)
+        return np.asarray(np.where(seen, sea - sea[seen].mean(), 0.0))
 
     def resid(theta: np.ndarray) -> np.ndarray:
         a, tau = theta[n_s], math.exp(theta[n_s + 1])

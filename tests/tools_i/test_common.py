@@ -58,7 +58,7 @@ def test_period_errors_and_utc_window() -> None:
     assert lo == dt.datetime(2026, 1, 10, 5) and hi == dt.datetime(2026, 1, 11, 10)
 
 
-def test_shops_resolve_by_name_id_and_ask_back(duck) -> None:  # noqa: ANN001
+def test_shops_resolve_by_name_id_and_ask_back(duck) -> None:
     from tests.tools_i.helpers import run
     from tools.base import ToolContext
     from tools.common import resolve_shop
@@ -76,7 +76,7 @@ def test_shops_resolve_by_name_id_and_ask_back(duck) -> None:  # noqa: ANN001
     assert {r[1] for r in one.tables[0].rows} == {fulton.id}
 
 
-def test_cli_runs_a_tool_as_json(small_data) -> None:  # noqa: ANN001
+def test_cli_runs_a_tool_as_json(small_data) -> None:
     import json
 
     from typer.testing import CliRunner

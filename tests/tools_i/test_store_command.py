@@ -63,3 +63,13 @@ def test_ranking_is_age_fair(week) -> None:
 def test_same_result_on_mariadb(duck: Executor, maria: Executor) -> None:
     assert comparable(run(duck, "store_command", period="last week")) == \
         comparable(run(maria, "store_command", period="last week"))
+
+
+def test_today_has_no_data_yet(duck: Executor) -> None:
+    from tools.common import ToolInputError
+
+    with pytest.raises(ToolInputError, match="no data"):
+        run(duck, "store_command", period="today")
+    week = run(duck, "store_command", period="this week")  # Mon..Sat: scored up to yesterday, no false reds
+    assert not week.findings_of("store_kpi_red") or all(
+        "orders" not in f.keys["red"] for f in week.findings_of("store_kpi_red"))
