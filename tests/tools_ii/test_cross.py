@@ -18,7 +18,7 @@ from tools.common import ToolInputError
 FILTER = ("o.status = 90 AND o.currency_code = 'USD' AND o.shop_id NOT IN "
           "(SELECT id FROM luckyus_opshop.t_shop_info WHERE test_flag = 1)")
 NY = "CONVERT_TZ(o.create_time, 'UTC', 'America/New_York')"
-FULL = {"since": "2025-07-01", "until": "2026-02-13", "min_severity": "warning"}
+FULL: dict[str, Any] = {"since": "2025-07-01", "until": "2026-02-13", "min_severity": "warning"}
 
 
 # ----------------------------------------------------------------------------- anomalies

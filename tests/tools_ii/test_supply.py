@@ -33,7 +33,8 @@ def test_staffing_history_demand_matches_sql_and_what_if_adds_staff(duck_tool: R
         AND WEEKDAY({NY}) = 0 AND o.create_time >= '2025-12-20 05:00:00' AND o.create_time < '2026-02-14 05:00:00'""")
     assert cell["history_orders"] == pytest.approx(n / days, abs=1e-6)
     secs = next(r for r in rows(base, "stores") if r["store"] == "8th & Broadway")["seconds_per_order"]
-    assert cell["staff"] == staff_for(cell["orders"], secs, 0.75, 1)
+    assert cell["staff"] == staff_for(cell["orders"], secs, 0.75, 1, trading=True)
+    assert all(c["staff"] >= 1 for c in rows(base, "cells") if c["history_orders"] > 0 or c["source"] == "forecast")
     assert more.headline["staff_hours_whatif"] >= base.headline["staff_hours"]
     assert more.headline["extra_staff_hours"] == more.headline["staff_hours_whatif"] - more.headline["staff_hours"]
     grid = rows(more, "schedule_grid 8th & Broadway")

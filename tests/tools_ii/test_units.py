@@ -59,11 +59,13 @@ def test_churn_p_is_the_poisson_lower_tail() -> None:
 
 
 def test_menu_quadrant_rule() -> None:
-    assert [quadrant(p, m) for p, m in [(1, 1), (1, 0), (0, 1), (0, 0)]] == ["star", "plow horse", "puzzle", "dog"]
+    pairs = [(True, True), (True, False), (False, True), (False, False)]
+    assert [quadrant(p, m) for p, m in pairs] == ["star", "plow horse", "puzzle", "dog"]
 
 
 def test_staff_for_rounds_up_and_keeps_minimum() -> None:
-    assert staff_for(0, 200, 0.75, 1) == 0
+    assert staff_for(0, 200, 0.75, 1, trading=False) == 0
+    assert staff_for(0, 200, 0.75, 1) == 1  # a trading hour is never left unstaffed
     assert staff_for(1, 200, 0.75, 1) == 1
     assert staff_for(40, 216, 0.75, 1) == 4  # 40 × 216 s = 2.4 h of work / 0.75 = 3.2 -> 4
     assert staff_for(40 * 1.2, 216, 0.75, 1) >= staff_for(40, 216, 0.75, 1)
@@ -101,13 +103,21 @@ def test_cannibalisation_is_local() -> None:
     assert (near >= 0).all()
 
 
-def test_ramp_fit_recovers_the_curve() -> None:
-    tau = 5.0
-    series = {k: [m * (1 - np.exp(-(a + 1) / tau)) for a in range(20 + 3 * k)] for k, m in
-              enumerate([3000.0, 5000.0, 2000.0])}
-    t, mature = ramp_fit(series)
-    assert t == pytest.approx(tau, rel=1e-3)
-    assert mature[1] == pytest.approx(5000.0, rel=1e-3)
+def test_ramp_fit_recovers_ramp_and_levels_net_of_season() -> None:
+    a, tau = 0.4, 4.0
+    start = {0: 0, 1: 6, 2: 12}
+    level = {0: 3000.0, 1: 5000.0, 2: 2000.0}
+    weeks = 30
+    raw = np.array([0.15 * np.sin(w / 4) for w in range(weeks)])
+    season = np.exp(raw - raw.mean())
+    series = {k: [level[k] * season[start[k] + age] * (1.6 if age == 0 else 1 - a * np.exp(-age / tau))
+                  for age in range(weeks - start[k])] for k in level}
+    ramp, mature = ramp_fit(series, start)
+    assert ramp.a == pytest.approx(a, abs=0.01) and ramp.tau == pytest.approx(tau, rel=0.03)
+    for k, m in level.items():
+        assert mature[k] == pytest.approx(m, rel=0.02)
+    assert ramp.opening_lift == pytest.approx(1.6, rel=0.02)
+    assert ramp.weeks_to_90pct == pytest.approx(tau * np.log(a / 0.1), rel=0.05)
 
 
 def test_score_is_bounded_and_isolated_sites_score_higher_than_crowded_ones() -> None:
@@ -128,7 +138,8 @@ def test_anomaly_state_is_kept_per_id(tmp_path: Path) -> None:
     a = {"id": "an_1", "area": "orders", "metric": "store_orders", "scope": "X", "date": "2026-01-08",
          "title": "drop", "severity": "warning"}
     assert anomaly_store.record(ctx, [a])["an_1"]["status"] == "open"
-    assert anomaly_store.set_status(ctx, "an_1", "dismissed", "known outage", "ops")["status"] == "dismissed"
+    changed = anomaly_store.set_status(ctx, "an_1", "dismissed", "known outage", "ops")
+    assert changed is not None and changed["status"] == "dismissed"
     assert anomaly_store.record(ctx, [a])["an_1"]["status"] == "dismissed"  # a rescan keeps the decision
     assert anomaly_store.set_status(ctx, "an_unknown", "acknowledged", "", "ops") is None
     b = {**a, "id": "an_2", "date": "2026-01-09"}
