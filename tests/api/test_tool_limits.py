@@ -9,7 +9,6 @@ an extreme, one request per tool and direction.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -47,7 +46,8 @@ def _date_fields(schema: dict[str, Any]) -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def api(small_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, dict[str, str]]]:
+def api(small_settings: Settings,
+        tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, dict[str, str]]]:
     settings = small_settings.model_copy(update={
         "state_dir": tmp_path_factory.mktemp("limits"), "rate_limit": "100000/minute",
         "redis_console_urls": None, "redis_url": "redis://127.0.0.1:6379/15"})
