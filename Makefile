@@ -7,7 +7,7 @@ LUCKY := $(VENV)/bin/lucky
 DATA ?= data/full
 PORT ?= 8000
 
-.PHONY: run test venv data lint typecheck report load clean browser
+.PHONY: run test venv data lint typecheck report load load-mysql wrk clean browser
 
 $(UV):
 	$(PY) -m venv .tools && .tools/bin/pip install -q uv==0.13.9
@@ -41,8 +41,22 @@ lint: venv
 report: venv data
 	$(LUCKY) data report --data $(DATA)
 
-load: venv data
+load-mysql: venv data
 	$(LUCKY) data load-mysql --data $(DATA)
+
+# Load test of POST /v1/ask: uvicorn (LOAD_WORKERS workers) on loopback, wrk at each of LOAD_LEVELS
+# connections, cached and uncached questions (app/bench/load.py; figures in app/api/README_SECTION_LOAD.md).
+LOAD_WORKERS ?= 2
+LOAD_LEVELS ?= 4,16,64
+LOAD_SECONDS ?= 15
+load: venv data wrk
+	LUCKY_DATA_DIR=$(DATA) $(LUCKY) bench-load --workers $(LOAD_WORKERS) --levels $(LOAD_LEVELS) \
+	  --seconds $(LOAD_SECONDS) --out .cache/load-report.json
+
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk >/dev/null; } || \
+	  { echo "wrk is not installed and could not be (apt-get install wrk)"; exit 1; }
 
 clean:
 	rm -rf $(VENV) .tools .cache

@@ -16,8 +16,9 @@ app = typer.Typer(
 
 # Each command group lives in its own module under app/commands/ and exposes `app` (a Typer)
 # or `register(app)` for top-level commands.
-_GROUPS = {"data": "data", "catalog": "catalog", "tool": "tool", "keys": "keys", "audit": "audit"}
-_TOP = ["sql", "guard", "evalcmd", "ask", "serve", "slack", "bench"]
+_GROUPS = {"data": "data", "catalog": "catalog", "tool": "tool", "keys": "keys", "audit": "audit",
+           "feedback": "feedback"}
+_TOP = ["sql", "guard", "evalcmd", "ask", "serve", "slack", "bench", "bench_load"]
 
 for name, module in _GROUPS.items():
     try:

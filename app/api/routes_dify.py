@@ -129,18 +129,15 @@ class RetrievalRequest(BaseModel):
 @router.post("/retrieval", summary="Dify External Knowledge API: catalog and metric definitions.",
              include_in_schema=False)
 def retrieval(body: RetrievalRequest, _: PrincipalDep, settings: SettingsDep) -> dict[str, Any]:
-    from schema_catalog.index import get_index
+    from app.api.knowledge import search
 
-    index = get_index(settings.data_dir)
-    index.ensure()
-    result = index.search(body.query, k=body.retrieval_setting.top_k)
-    hits = result.hits[: body.retrieval_setting.top_k]
-    top = max((h.score for h in hits), default=1.0) or 1.0
+    found, mode = search(settings.data_dir, body.query, body.retrieval_setting.top_k)
+    top = max((f.score for f in found), default=1.0) or 1.0
     records = []
-    for h in hits:
-        score = round(h.score / top, 4)  # normalise fused RRF scores to 0..1 for Dify's threshold
+    for f in found:
+        score = round(f.score / top, 4)  # normalise fused RRF scores to 0..1 for Dify's threshold
         if score < body.retrieval_setting.score_threshold:
             continue
-        records.append({"content": h.doc.text, "score": score, "title": h.doc.id,
-                        "metadata": {"kind": h.doc.kind, "tables": ",".join(h.doc.tables)}})
+        records.append({"content": f.doc.text, "score": score, "title": f.doc.id,
+                        "metadata": {"kind": f.doc.kind, "tables": ",".join(f.doc.tables), "search": mode}})
     return {"records": records}

@@ -43,18 +43,31 @@ def _check_redis(url: str | None) -> dict[str, Any]:
         return {"ok": False, "configured": True, "error": f"Redis is not reachable: {type(err).__name__}"}
 
 
-def _check_index(settings: SettingsDep) -> dict[str, Any]:
-    path = settings.data_dir / "chroma"
-    return {"ok": True, "present": path.exists(),
-            "note": "" if path.exists() else "retrieval index not built; the LLM engine runs without examples"}
+def _check_state(settings: SettingsDep) -> dict[str, Any]:
+    import sqlalchemy as sa
+
+    from app.state.store import state_engine
+
+    try:
+        with state_engine(settings.state_database_url).connect() as conn:
+            conn.execute(sa.text("SELECT 1"))
+        return {"ok": True}
+    except sa.exc.SQLAlchemyError as err:
+        return {"ok": False, "error": f"the state database (keys, audit) is not reachable: {type(err).__name__}"}
 
 
-@router.get("/readyz", summary="Database, retrieval index and Redis (when configured) are usable.")
+@router.get("/readyz", summary="Database, state database, retrieval index and Redis (when configured).")
 def readyz(settings: SettingsDep) -> JSONResponse:
-    checks = {"database": _check_database(settings), "redis": _check_redis(settings.redis_url),
-              "index": _check_index(settings)}
-    ready = checks["database"]["ok"] and checks["redis"]["ok"]
-    return JSONResponse({"ready": ready, "checks": checks}, status_code=200 if ready else 503)
+    """Ready = the data and the state (keys, audit) databases answer. Redis and the retrieval index only
+    degrade the service (per-process limits and caches, keyword-only catalog search), so they are
+    reported but keep a replica in rotation."""
+    from app.api.knowledge import status
+
+    checks = {"database": _check_database(settings), "state": _check_state(settings),
+              "redis": _check_redis(settings.redis_url), "index": status(settings.data_dir)}
+    ready = checks["database"]["ok"] and checks["state"]["ok"]
+    degraded = not checks["redis"]["ok"] or "error" in checks["index"] or "note" in checks["index"]
+    return JSONResponse({"ready": ready, "degraded": degraded, "checks": checks}, status_code=200 if ready else 503)
 
 
 @router.get("/metrics", summary="Prometheus metrics.", include_in_schema=False)

@@ -45,11 +45,11 @@ def store_chart_on(conn: sa.Connection, spec: dict[str, Any]) -> str:
 def insert_ignore(conn: sa.Connection, table: sa.Table, values: dict[str, Any]) -> None:
     name = conn.dialect.name
     if name == "sqlite":
-        conn.execute(sqlite_insert(table).values(**values).on_conflict_do_nothing())
+        conn.execute(sqlite_insert(table).on_conflict_do_nothing(), values)
     elif name in ("mysql", "mariadb"):
-        conn.execute(table.insert().prefix_with("IGNORE").values(**values))
+        conn.execute(table.insert().prefix_with("IGNORE"), values)
     elif name == "postgresql":
-        conn.execute(postgresql_insert(table).values(**values).on_conflict_do_nothing())
+        conn.execute(postgresql_insert(table).on_conflict_do_nothing(), values)
     else:
         key = next(iter(table.primary_key.columns))
         if conn.execute(sa.select(key).where(key == values[key.name])).first() is None:
@@ -68,10 +68,10 @@ def record_turn(url: str, who: str, answer: Answer) -> None:
 
 
 def record_turn_on(conn: sa.Connection, who: str, answer: Answer) -> None:
-    conn.execute(turns.insert().values(
-        conversation_id=answer.conversation_id or "", who=who, ts=_now(), question=answer.question,
-        status=answer.status, summary=answer.summary or answer.clarification or answer.reason or "",
-        sql=answer.sql, chart_id=answer.chart_id))
+    conn.execute(turns.insert(), {
+        "conversation_id": answer.conversation_id or "", "who": who, "ts": _now(), "question": answer.question,
+        "status": answer.status, "summary": answer.summary or answer.clarification or answer.reason or "",
+        "sql": answer.sql, "chart_id": answer.chart_id})
 
 
 def conversation(url: str, conversation_id: str, who: str | None = None) -> list[dict[str, Any]]:

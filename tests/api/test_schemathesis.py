@@ -28,7 +28,7 @@ _DATA = ROOT / ".cache" / "test-data" / f"scale{SMALL_SCALE}-seed{SMALL_SEED}"
 _STATE = Path(tempfile.mkdtemp(prefix="lucky-schemathesis-"))
 # The Redis console may inspect only the configured instance (an HTTP caller cannot name a host).
 _SETTINGS = Settings(data_dir=_DATA, state_dir=_STATE, rate_limit="100000/minute",
-                     redis_console_urls="redis://127.0.0.1:6379")  # type: ignore[arg-type]
+                     redis_console_urls="redis://127.0.0.1:6379")
 _APP = create_app()
 _APP.dependency_overrides[settings_dep] = lambda: _SETTINGS
 _KEY = create_key(_SETTINGS.state_database_url, role="analyst", name="schemathesis")

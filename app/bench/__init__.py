@@ -1,0 +1,1 @@
+"""Benchmarks that drive the running service from outside (load tests)."""
