@@ -11,9 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-import threading
-import time
-from collections import OrderedDict
+import uuid
 from typing import Any
 
 from slack_bolt import App, BoltRequest, BoltResponse
@@ -26,33 +24,12 @@ from app.ratelimit import limiter_for
 from app.service import answer_question
 from app.settings import Settings
 from app.slack.blocks import answer_blocks, explain_text
+from app.slack.memory import SlackMemory
 from app.state.history import save_query
 from guardrails.principal import Principal
 
 log = logging.getLogger("lucky.slack")
 _MENTION = re.compile(r"<@[A-Z0-9]+>")
-
-
-class _Recent:
-    """A small bounded, time-limited memory (answers for buttons, event ids for retries)."""
-
-    def __init__(self, size: int = 2000, ttl_s: float = 3600) -> None:
-        self._items: OrderedDict[str, tuple[float, Any]] = OrderedDict()
-        self._size, self._ttl, self._lock = size, ttl_s, threading.Lock()
-
-    def put(self, key: str, value: Any) -> None:
-        with self._lock:
-            self._items[key] = (time.monotonic(), value)
-            self._items.move_to_end(key)
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
-
-    def get(self, key: str) -> Any | None:
-        with self._lock:
-            hit = self._items.get(key)
-            if hit is None or time.monotonic() - hit[0] > self._ttl:
-                return None
-            return hit[1]
 
 
 def principal_for_user(settings: Settings, user_id: str) -> Principal:
@@ -70,7 +47,7 @@ def principal_for_user(settings: Settings, user_id: str) -> Principal:
 def build_app(settings: Settings, client: WebClient | None = None) -> App:
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else "xoxb-unset"
     client = client or WebClient(token=token, base_url=settings.slack_api_url or WebClient.BASE_URL)
-    answers, events = _Recent(), _Recent(size=10_000, ttl_s=3600)
+    memory = SlackMemory(settings.redis_url)
     bot_user: dict[str, str | None] = {}
 
     def authorize(enterprise_id: str | None, team_id: str | None, **_: Any) -> AuthorizeResult:
@@ -89,10 +66,8 @@ def build_app(settings: Settings, client: WebClient | None = None) -> App:
     @app.middleware
     def drop_retries(req: BoltRequest, resp: BoltResponse, next: Any) -> BoltResponse:
         event_id = req.body.get("event_id") if isinstance(req.body, dict) else None
-        if event_id:
-            if events.get(event_id) is not None:
-                return BoltResponse(status=200, body="")
-            events.put(event_id, True)
+        if event_id and not memory.first_time(event_id):
+            return BoltResponse(status=200, body="")
         return next()
 
     def post_answer(question: str, user: str, channel: str, thread_ts: str | None, conversation: str) -> None:
@@ -103,8 +78,8 @@ def build_app(settings: Settings, client: WebClient | None = None) -> App:
             client.chat_postEphemeral(channel=channel, user=user, text=decision.message)
             return
         answer = answer_question(question, conversation, principal, settings, surface="slack")
-        ref = f"{conversation}|{len(question)}|{time.monotonic_ns()}"
-        answers.put(ref, (answer, principal.name))
+        ref = f"{conversation}|{uuid.uuid4().hex[:16]}"  # unique across replicas (a clock is not)
+        memory.put_answer(ref, answer, principal.name)
         text = answer.summary or answer.clarification or answer.reason or "Done."
         client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text, blocks=answer_blocks(answer, ref))
         if answer.chart and answer.status == "answer":
@@ -151,12 +126,12 @@ def build_app(settings: Settings, client: WebClient | None = None) -> App:
         user = body["user"]["id"]
         if action["action_id"].startswith("clarify_"):
             choice = json.loads(action["value"])
-            stored = answers.get(choice["ref"])
+            stored = memory.get_answer(choice["ref"])
             conversation = choice["ref"].split("|", 1)[0]
             question = stored[0].question if stored else ""
             post_answer(f"{question} — {choice['choice']}".strip(" —"), user, channel, thread, conversation)
             return
-        stored = answers.get(action["value"])
+        stored = memory.get_answer(action["value"])
         if stored is None:
             client.chat_postEphemeral(channel=channel, user=user,
                                       text="That answer has expired; please ask the question again.")
