@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import copy
 import re
+import time
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from pydantic import BaseModel, Field
 
+from app.api import audit_hook
 from app.api.deps import PrincipalDep, SettingsDep
 from app.api.errors import ApiError
 from app.service import answer_question
@@ -104,15 +106,24 @@ def dify_extension(call: ExtensionCall, principal: PrincipalDep, settings: Setti
         return {"result": mask_text(text)[0]}
     if call.point == "app.moderation.output":
         text, flagged = mask_text(str(call.params.get("text") or ""))
+        _audit_moderation(settings, principal, call.point, flagged)
         return {"flagged": flagged, "action": "overridden", "text": text} if flagged else \
             {"flagged": False, "action": "direct_output", "preset_response": ""}
     if call.point == "app.moderation.input":
         inputs = {k: mask_text(str(v))[0] for k, v in (call.params.get("inputs") or {}).items()}
         query, flagged_q = mask_text(str(call.params.get("query") or ""))
         flagged = flagged_q or inputs != (call.params.get("inputs") or {})
+        _audit_moderation(settings, principal, call.point, flagged)
         return {"flagged": flagged, "action": "overridden", "inputs": inputs, "query": query} if flagged else \
             {"flagged": False, "action": "direct_output", "preset_response": ""}
     raise ApiError(400, "unknown_point", f"This extension does not handle the point {call.point!r}.")
+
+
+def _audit_moderation(settings: SettingsDep, principal: PrincipalDep, point: str, flagged: bool) -> None:
+    """Record that a moderation check ran and whether it masked anything - not the text, which may hold PII."""
+    audit_hook.record(settings, principal, surface="dify", kind="moderation", question=point, sql=None,
+                      status="flagged" if flagged else "passed", rules=["pii_masked"] if flagged else [],
+                      rows=0, latency_ms=0.0, engine="moderation")
 
 
 class RetrievalSetting(BaseModel):
@@ -128,9 +139,10 @@ class RetrievalRequest(BaseModel):
 
 @router.post("/retrieval", summary="Dify External Knowledge API: catalog and metric definitions.",
              include_in_schema=False)
-def retrieval(body: RetrievalRequest, _: PrincipalDep, settings: SettingsDep) -> dict[str, Any]:
+def retrieval(body: RetrievalRequest, principal: PrincipalDep, settings: SettingsDep) -> dict[str, Any]:
     from app.api.knowledge import search
 
+    started = time.perf_counter()
     found, mode = search(settings.data_dir, body.query, body.retrieval_setting.top_k)
     top = max((f.score for f in found), default=1.0) or 1.0
     records = []
@@ -140,4 +152,7 @@ def retrieval(body: RetrievalRequest, _: PrincipalDep, settings: SettingsDep) ->
             continue
         records.append({"content": f.doc.text, "score": score, "title": f.doc.id,
                         "metadata": {"kind": f.doc.kind, "tables": ",".join(f.doc.tables), "search": mode}})
+    audit_hook.record(settings, principal, surface="dify", kind="retrieval", question=body.query, sql=None,
+                      status="answer", rules=[], rows=len(records),
+                      latency_ms=(time.perf_counter() - started) * 1000, engine=f"catalog-{mode}")
     return {"records": records}

@@ -95,3 +95,29 @@ def test_external_knowledge_retrieval(client: tuple[TestClient, dict[str, str]])
     assert 1 <= len(records) <= 3
     assert all(rec["metadata"] is not None and 0 <= rec["score"] <= 1 for rec in records)
     assert any("t_channel_fee" in rec["content"] or "t_channel_fee" in rec["title"] for rec in records)
+
+
+def test_every_dify_call_is_audited_without_the_moderated_text(small_settings: Settings, tmp_path: Path) -> None:
+    from app.state.audit import tail, verify
+
+    settings = small_settings.model_copy(update={"state_dir": tmp_path})
+    app = create_app()
+    app.dependency_overrides[settings_dep] = lambda: settings
+    key = keys.create_key(settings.state_database_url, role="analyst", name="dify-audit")
+    headers = {"Authorization": f"Bearer {key}"}
+    secret_text = "Call Jane at (212) 555-0147 about her order."
+    with TestClient(app) as c:
+        c.post("/retrieval", headers=headers, json={"knowledge_id": "k", "query": "payment fees by channel",
+                                                    "retrieval_setting": {"top_k": 2}})
+        c.post("/v1/dify/extension", headers=headers,
+               json={"point": "app.moderation.output", "params": {"app_id": "a1", "text": secret_text}})
+        c.post("/v1/dify/extension", headers=headers, json={
+            "point": "app.external_data_tool.query",
+            "params": {"app_id": "a1", "tool_variable": "v", "inputs": {}, "query": "orders yesterday"}})
+    records = tail(settings.state_database_url, 10)  # oldest first
+    assert [(r["surface"], r["kind"]) for r in records] == [("dify", "retrieval"), ("dify", "moderation"),
+                                                             ("dify", "ask")]
+    assert records[0]["question"] == "payment fees by channel" and records[0]["rows"] >= 1
+    assert records[1]["status"] == "flagged" and "555-0147" not in json.dumps(records, default=str)
+    assert len({r["who"] for r in records}) == 1 and "dify-audit" in records[0]["who"]
+    assert verify(settings.state_database_url)[0] is True
