@@ -1,101 +1,114 @@
-"""Acknowledge / dismiss state of detected anomalies, kept in a small local SQLite file.
+"""Acknowledge / dismiss state of detected anomalies, kept in the service's state database.
 
-The warehouse is read-only, so the state lives beside it: ``<data_dir>/state/anomalies.sqlite``
-(override with ``LUCKY_ANOMALY_STORE`` or ``ctx.cache["anomaly_store"]``). Every scan records the
-anomalies it saw (status ``open`` the first time), so an id can be acknowledged or dismissed
-later without repeating the scan. Dismissals teach the detector: a metric-and-scope dismissed
+The warehouse is read-only and replicas must keep nothing locally, so the state lives in the state
+database every replica shares (``settings.state_database_url``: SQLite under ``state_dir`` by
+default, MySQL/PostgreSQL with ``LUCKY_STATE_URL``), table ``tool_anomalies``; a caller may pass
+another SQLAlchemy URL in ``ctx.cache["state_url"]`` (tests do). Every scan records the anomalies it
+saw (status ``open`` the first time), so an id can be acknowledged or dismissed later, on any
+replica, without repeating the scan. Dismissals teach the detector: a metric-and-scope dismissed
 twice or more is reported one severity lower from then on ("muted by feedback").
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from app.errors import ConnectionFailed
+from app.state.store import anomalies, state_engine
 from tools.base import ToolContext
 
 STATUSES = ("open", "acknowledged", "dismissed")
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS anomaly (
-  id TEXT PRIMARY KEY, area TEXT NOT NULL, metric TEXT NOT NULL, scope TEXT NOT NULL, day TEXT NOT NULL,
-  title TEXT NOT NULL, severity TEXT NOT NULL, status TEXT NOT NULL DEFAULT 'open', note TEXT,
-  actor TEXT, first_seen TEXT NOT NULL, updated_at TEXT NOT NULL)
-"""
+_CHUNK = 500  # ids per IN (...) list: well under every driver's parameter limit
 
 
-def store_path(ctx: ToolContext) -> Path:
-    override = ctx.cache.get("anomaly_store") or os.environ.get("LUCKY_ANOMALY_STORE")
-    if override:
-        return Path(str(override))
-    return Path(ctx.executor.settings.data_dir) / "state" / "anomalies.sqlite"
+def state_url(ctx: ToolContext) -> str:
+    """The state database to use: ``ctx.cache["state_url"]`` when a caller set one, else the service's."""
+    return str(ctx.cache.get("state_url") or ctx.executor.settings.state_database_url)
 
 
 @contextmanager
-def connect(ctx: ToolContext) -> Iterator[sqlite3.Connection]:
-    path = store_path(ctx)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    con = sqlite3.connect(path, timeout=10)
+def _begin(ctx: ToolContext) -> Iterator[sa.Connection]:
+    """One transaction on the state database; an outage becomes a sentence, not a stack trace."""
     try:
-        con.row_factory = sqlite3.Row
-        con.execute(_SCHEMA)
-        yield con
-        con.commit()
-    finally:
-        con.close()
+        with state_engine(state_url(ctx)).begin() as conn:
+            yield conn
+    except (sa.exc.OperationalError, sa.exc.InterfaceError, OSError) as err:
+        raise ConnectionFailed("The anomaly acknowledgements could not be read or saved because the state "
+                               f"database did not answer ({type(err).__name__}); try again shortly.") from None
 
 
 def _now() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def record(ctx: ToolContext, anomalies: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+def _insert_ignore_many(conn: sa.Connection, rows: list[dict[str, Any]]) -> None:
+    """Insert rows whose id is new, in one statement where the dialect can: two replicas may scan at once."""
+    name = conn.dialect.name
+    if name == "sqlite":
+        conn.execute(sqlite_insert(anomalies).on_conflict_do_nothing(), rows)
+    elif name in ("mysql", "mariadb"):
+        conn.execute(anomalies.insert().prefix_with("IGNORE"), rows)
+    elif name == "postgresql":
+        conn.execute(postgresql_insert(anomalies).on_conflict_do_nothing(), rows)
+    else:
+        seen = set(_by_id(conn, [r["id"] for r in rows]))
+        fresh = [r for r in rows if r["id"] not in seen]
+        if fresh:
+            conn.execute(anomalies.insert(), fresh)
+
+
+def _by_id(conn: sa.Connection, ids: list[str]) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    for i in range(0, len(ids), _CHUNK):
+        for r in conn.execute(sa.select(anomalies).where(anomalies.c.id.in_(ids[i:i + _CHUNK]))).mappings():
+            out[r["id"]] = dict(r)
+    return out
+
+
+def record(ctx: ToolContext, found: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Insert unseen anomalies as open; return the stored state of every given id."""
+    if not found:
+        return {}
     now = _now()
-    with connect(ctx) as con:
-        con.executemany(
-            "INSERT OR IGNORE INTO anomaly (id, area, metric, scope, day, title, severity, status, first_seen, "
-            "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?)",
-            [(a["id"], a["area"], a["metric"], a["scope"], a["date"], a["title"], a["severity"], now, now)
-             for a in anomalies])
-        ids = [a["id"] for a in anomalies]
-        out: dict[str, dict[str, Any]] = {}
-        for i in range(0, len(ids), 500):
-            part = ids[i:i + 500]
-            marks = ",".join("?" * len(part))
-            for r in con.execute(f"SELECT * FROM anomaly WHERE id IN ({marks})", part):
-                out[r["id"]] = dict(r)
-        return out
+    rows = [{"id": a["id"], "area": a["area"], "metric": a["metric"], "scope": a["scope"], "day": a["date"],
+             "title": a["title"], "severity": a["severity"], "status": "open", "note": None, "actor": None,
+             "first_seen": now, "updated_at": now} for a in found]
+    with _begin(ctx) as conn:
+        _insert_ignore_many(conn, rows)
+        return _by_id(conn, [a["id"] for a in found])
 
 
 def set_status(ctx: ToolContext, anomaly_id: str, status: str, note: str, actor: str) -> dict[str, Any] | None:
     """Change one anomaly's status; None when the id was never seen by a scan."""
     if status not in STATUSES:
         raise ValueError(f"status must be one of {STATUSES}")
-    with connect(ctx) as con:
-        cur = con.execute("UPDATE anomaly SET status = ?, note = ?, actor = ?, updated_at = ? WHERE id = ?",
-                          (status, note, actor, _now(), anomaly_id))
-        if cur.rowcount == 0:
-            return None
-        row = con.execute("SELECT * FROM anomaly WHERE id = ?", (anomaly_id,)).fetchone()
-        return dict(row)
+    with _begin(ctx) as conn:
+        conn.execute(anomalies.update().where(anomalies.c.id == anomaly_id)
+                     .values(status=status, note=note, actor=actor, updated_at=_now()))
+        # read back rather than trust rowcount: MySQL drivers differ on counting matched vs changed rows
+        return _by_id(conn, [anomaly_id]).get(anomaly_id)
 
 
 def dismissals(ctx: ToolContext) -> dict[tuple[str, str], int]:
     """How often each (metric, scope) was dismissed — the feedback that mutes noisy detectors."""
-    with connect(ctx) as con:
-        return {(r["metric"], r["scope"]): int(r["n"]) for r in con.execute(
-            "SELECT metric, scope, COUNT(*) AS n FROM anomaly WHERE status = 'dismissed' GROUP BY metric, scope")}
+    n = sa.func.count().label("n")
+    query = (sa.select(anomalies.c.metric, anomalies.c.scope, n).where(anomalies.c.status == "dismissed")
+             .group_by(anomalies.c.metric, anomalies.c.scope))
+    with _begin(ctx) as conn:
+        return {(r.metric, r.scope): int(r.n) for r in conn.execute(query)}
 
 
 def listing(ctx: ToolContext, status: str | None = None) -> list[dict[str, Any]]:
-    with connect(ctx) as con:
-        if status:
-            cur = con.execute("SELECT * FROM anomaly WHERE status = ? ORDER BY day DESC, id", (status,))
-        else:
-            cur = con.execute("SELECT * FROM anomaly ORDER BY day DESC, id")
-        return [dict(r) for r in cur]
+    """Every stored anomaly (or those with one status), newest day first."""
+    query = sa.select(anomalies).order_by(anomalies.c.day.desc(), anomalies.c.id)
+    if status:
+        query = query.where(anomalies.c.status == status)
+    with _begin(ctx) as conn:
+        return [dict(r) for r in conn.execute(query).mappings()]

@@ -14,18 +14,19 @@ Two kinds of reads, kept apart on purpose:
   parameters), they read metadata only, and they run on the executor's read-only connection with its
   time limit. No user text reaches this path.
 
-Growth is measured against snapshots kept locally under ``<data dir>/health/`` (one JSON list per
-target); the alert rules are the seed's: table growth > 20 % week over week, connections > 80 % of
-capacity, slow queries above a threshold (Redis memory > 85 % lives in the ``redis_console`` tool),
-plus id headroom (an auto-increment key past 75 % of its type's range).
+Growth is measured against snapshots of the row counts kept in the service's state database
+(``tool_health_snapshots``, the newest 120 per target, shared by every replica: nothing is kept on
+the replica's disk); the alert rules are the seed's: table growth > 20 % week over week,
+connections > 80 % of capacity, slow queries above a threshold (Redis memory > 85 % lives in the
+``redis_console`` tool), plus id headroom (an auto-increment key past 75 % of its type's range).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import threading
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -34,9 +35,12 @@ from sqlglot import exp
 
 from app.dataset.schema import DATABASES, TABLES
 from app.errors import QueryFailed
+from app.state.store import health_snapshots, state_engine
 from tools.base import Finding, Severity, ToolContext, ToolInput, ToolOutput
 from tools.common import chart, table
 from tools.registry import tool
+
+log = logging.getLogger(__name__)
 
 # The complete metadata path: statement name -> (target, constant SQL). Nothing else runs here.
 METADATA: dict[str, tuple[str, str]] = {
@@ -134,31 +138,52 @@ def max_ids(ctx: ToolContext, tables: list[str]) -> dict[str, int | None]:
 
 
 # ------------------------------------------------------------------ snapshots
-def snapshot_dir(ctx: ToolContext) -> Path:
-    return Path(ctx.executor.settings.data_dir) / "health"
+SNAPSHOTS_KEPT = 120
+"""Snapshots kept per target (about four months of daily runs)."""
+
+
+def state_url(ctx: ToolContext) -> str:
+    """The state database to use: ``ctx.cache["state_url"]`` when a caller set one, else the service's."""
+    return str(ctx.cache.get("state_url") or ctx.executor.settings.state_database_url)
 
 
 def load_snapshots(ctx: ToolContext) -> list[dict[str, Any]]:
-    path = snapshot_dir(ctx) / f"snapshots-{ctx.target}.json"
-    if not path.exists():
-        return []
+    """This target's snapshots, oldest first; none when the state database cannot be read (growth is optional)."""
+    snaps = health_snapshots
+    query = (sa.select(snaps.c.taken_at, snaps.c.counts).where(snaps.c.target == ctx.target)
+             .order_by(snaps.c.taken_at, snaps.c.id))
     try:
-        data = json.loads(path.read_text())
-    except (OSError, ValueError):
+        with state_engine(state_url(ctx)).connect() as conn:
+            stored = conn.execute(query).all()
+    except (sa.exc.SQLAlchemyError, OSError) as err:
+        log.warning("db_health snapshots could not be read: %s", type(err).__name__)
         return []
-    return data if isinstance(data, list) else []
+    out = []
+    for taken_at, counts in stored:
+        try:
+            rows = json.loads(counts)
+        except ValueError:
+            continue
+        if isinstance(rows, dict):
+            out.append({"taken_at": taken_at, "rows": rows})
+    return out
 
 
 def save_snapshot(ctx: ToolContext, counts: dict[str, int], now: dt.datetime) -> str | None:
-    """Append this run's counts (keeps the last 120 snapshots); returns an error text instead of failing."""
-    snaps = load_snapshots(ctx)
-    snaps.append({"taken_at": now.isoformat(timespec="seconds"), "rows": counts})
-    path = snapshot_dir(ctx) / f"snapshots-{ctx.target}.json"
+    """Add this run's counts, keeping the newest ``SNAPSHOTS_KEPT`` per target; an error text instead of failing."""
+    snaps = health_snapshots
+    newest_first = (sa.select(snaps.c.id).where(snaps.c.target == ctx.target)
+                    .order_by(snaps.c.taken_at.desc(), snaps.c.id.desc()).offset(SNAPSHOTS_KEPT))
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(snaps[-120:]))
-    except OSError as err:
-        return f"snapshot not saved: {err}"
+        with state_engine(state_url(ctx)).begin() as conn:
+            conn.execute(snaps.insert().values(target=ctx.target, taken_at=now.isoformat(timespec="seconds"),
+                                               counts=json.dumps(counts, sort_keys=True)))
+            # ids first, then delete: MySQL refuses LIMIT/OFFSET in an IN (subquery)
+            old = list(conn.execute(newest_first).scalars())
+            if old:
+                conn.execute(snaps.delete().where(snaps.c.id.in_(old)))
+    except (sa.exc.SQLAlchemyError, OSError) as err:
+        return f"The snapshot was not saved: the state database did not answer ({type(err).__name__})."
     return None
 
 
@@ -224,7 +249,7 @@ def _server_metrics(ctx: ToolContext, args: DbHealthInput) -> tuple[dict[str, An
 def db_health(ctx: ToolContext, args: DbHealthInput) -> ToolOutput:
     """Health of the live target database: per-table rows, size and id headroom; connections, running and
     long-running sessions and slow queries on MySQL (information_schema, SHOW STATUS); file, block and
-    per-table storage on DuckDB; growth against the local snapshot about a week old; and the seed's alert
+    per-table storage on DuckDB; growth against the stored snapshot about a week old; and the seed's alert
     rules (growth > 20 % week over week, connections > 80 % of capacity, slow queries over a threshold)."""
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     dbs = [args.database] if args.database else list(DATABASES)
@@ -295,8 +320,8 @@ def db_health(ctx: ToolContext, args: DbHealthInput) -> ToolOutput:
     rows.sort(key=lambda r: (-(r["bytes"] or 0), -r["rows"], r["table"]))
     headline = {"target": ctx.target, **head, "tables": len(rows), "total_rows": sum(r["rows"] for r in rows),
                 "total_mb": round(sum(r["mb"] for r in rows), 2),
-                "snapshot_age_days": base_age, "snapshots_kept": len(snaps) + (1 if args.save_snapshot and not note
-                                                                               else 0)}
+                "snapshot_age_days": base_age,
+                "snapshots_kept": min(SNAPSHOTS_KEPT, len(snaps) + (1 if args.save_snapshot and not note else 0))}
     if note:
         headline["snapshot_note"] = note
     growth_rows = sorted((r for r in rows if r["growth_pct"] is not None), key=lambda r: -r["growth_pct"])

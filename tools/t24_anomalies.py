@@ -20,8 +20,8 @@ robust statistics, so one bad day does not hide the next:
 
 Severity: critical at robust z ≥ ``z_critical`` (or Poisson p < 1e-12), warning at ≥ ``z_warning``,
 info below. Each anomaly has a stable id (``an_`` + 10 hex digits of its metric, scope and day),
-its evidence rows, and an acknowledge/dismiss state kept in a local SQLite file
-(``tools.anomaly_store``); metrics dismissed twice at the same scope are reported one level lower.
+its evidence rows, and an acknowledge/dismiss state kept in the service's state database, shared by
+every replica (``tools.anomaly_store``); metrics dismissed twice at the same scope are reported one level lower.
 Anomalies on the same day in several metrics are linked as related (a root-cause hint).
 """
 

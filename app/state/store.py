@@ -85,6 +85,33 @@ charts = sa.Table(
     sa.Column("created_at", sa.DateTime, nullable=False),
 )
 
+anomalies = sa.Table(
+    "tool_anomalies", metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("area", sa.String(32), nullable=False),
+    sa.Column("metric", sa.String(64), nullable=False),
+    sa.Column("scope", sa.String(255), nullable=False),
+    sa.Column("day", sa.String(10), nullable=False),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("severity", sa.String(16), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False, default="open", index=True),
+    sa.Column("note", sa.Text, nullable=True),
+    sa.Column("actor", sa.String(96), nullable=True),
+    sa.Column("first_seen", sa.String(20), nullable=False),
+    sa.Column("updated_at", sa.String(20), nullable=False),
+)
+"""Anomalies the ``anomalies`` tool has seen and their acknowledge/dismiss state (shared by every replica)."""
+
+health_snapshots = sa.Table(
+    "tool_health_snapshots", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("target", sa.String(32), nullable=False),
+    sa.Column("taken_at", sa.String(32), nullable=False),
+    sa.Column("counts", sa.Text, nullable=False),
+    sa.Index("ix_tool_health_snapshots_target_taken", "target", "taken_at"),
+)
+"""Row counts per table that ``db_health`` keeps per target (JSON in ``counts``) to measure growth."""
+
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     """WAL: readers never wait for the writer, commits skip most fsyncs; several worker processes share the file."""

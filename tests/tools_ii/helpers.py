@@ -13,14 +13,20 @@ from tools.base import ToolContext, ToolOutput
 from tools.registry import get
 
 
-def context(ex: Executor, store: Path | None = None, principal: Principal = SYSTEM) -> ToolContext:
+def state_url(store: Path | str) -> str:
+    """A SQLAlchemy URL for the tools' state: a path becomes a SQLite file, a URL is used as it is."""
+    return store if isinstance(store, str) else f"sqlite:///{store}"
+
+
+def context(ex: Executor, store: Path | str | None = None, principal: Principal = SYSTEM) -> ToolContext:
+    """A tool context; ``store`` (a SQLite path or any state URL) keeps the tools' state out of ``./var``."""
     ctx = ToolContext(executor=ex, target=ex.settings.target, today=ex.settings.today, principal=principal)
     if store is not None:
-        ctx.cache["anomaly_store"] = str(store)
+        ctx.cache["state_url"] = state_url(store)
     return ctx
 
 
-def run(ex: Executor, name: str, state: Path | None = None, principal: Principal = SYSTEM,
+def run(ex: Executor, name: str, state: Path | str | None = None, principal: Principal = SYSTEM,
         **params: Any) -> ToolOutput:
     return get(name).run(context(ex, state, principal), params)
 

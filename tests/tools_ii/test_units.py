@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from app.errors import ConnectionFailed
 from tools import anomaly_store
 from tools.common2 import haversine_km, mask_pii, mask_user, robust_z, two_proportions, utc_bounds
 from tools.t04_customer360 import churn_p
@@ -130,24 +131,35 @@ def test_score_is_bounded_and_isolated_sites_score_higher_than_crowded_ones() ->
 
 
 def _fake_ctx(path: Path) -> Any:
-    return SimpleNamespace(cache={"anomaly_store": str(path)}, executor=None)
+    return SimpleNamespace(cache={"state_url": f"sqlite:///{path}"}, executor=None)
 
 
 def test_anomaly_state_is_kept_per_id(tmp_path: Path) -> None:
     ctx = _fake_ctx(tmp_path / "s.sqlite")
     a = {"id": "an_1", "area": "orders", "metric": "store_orders", "scope": "X", "date": "2026-01-08",
          "title": "drop", "severity": "warning"}
+    assert anomaly_store.record(ctx, []) == {}
     assert anomaly_store.record(ctx, [a])["an_1"]["status"] == "open"
     changed = anomaly_store.set_status(ctx, "an_1", "dismissed", "known outage", "ops")
     assert changed is not None and changed["status"] == "dismissed"
+    again = anomaly_store.set_status(ctx, "an_1", "dismissed", "known outage", "ops")  # same values: still found
+    assert again is not None and (again["note"], again["actor"]) == ("known outage", "ops")
     assert anomaly_store.record(ctx, [a])["an_1"]["status"] == "dismissed"  # a rescan keeps the decision
     assert anomaly_store.set_status(ctx, "an_unknown", "acknowledged", "", "ops") is None
     b = {**a, "id": "an_2", "date": "2026-01-09"}
     anomaly_store.record(ctx, [b])
+    assert [r["id"] for r in anomaly_store.listing(ctx, "open")] == ["an_2"]
     anomaly_store.set_status(ctx, "an_2", "dismissed", "", "ops")
     assert anomaly_store.dismissals(ctx) == {("store_orders", "X"): 2}
+    assert [r["id"] for r in anomaly_store.listing(ctx)] == ["an_2", "an_1"]  # newest day first
     with pytest.raises(ValueError):
         anomaly_store.set_status(ctx, "an_1", "deleted", "", "ops")
+
+
+def test_anomaly_state_outage_is_a_sentence() -> None:
+    ctx: Any = SimpleNamespace(cache={"state_url": "mysql+pymysql://root@127.0.0.1:1/none"}, executor=None)
+    with pytest.raises(ConnectionFailed, match="state database did not answer"):
+        anomaly_store.listing(ctx)
 
 
 def test_haversine_known_distance() -> None:
