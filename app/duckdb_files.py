@@ -2,6 +2,7 @@
 
 DuckDB refuses a second connection to a file in one process unless its configuration is identical,
 so every reader (executor, drift check, calibration report, tests) opens files with this one config.
+Its connections also define the local-time macros the guard's DuckDB SQL calls (``app.localtime``).
 """
 
 from __future__ import annotations
@@ -29,8 +30,11 @@ def compatible_config() -> dict[str, Any]:
 @contextmanager
 def duckdb_read_only(path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-only connection to ``path`` that coexists with the executor's connections."""
+    from app.localtime import install_macros
+
     con = duckdb.connect(str(path), read_only=True, config=compatible_config())
     try:
+        install_macros(con)  # so guarded SQL (app.executor) runs here too
         yield con
     finally:
         con.close()

@@ -7,8 +7,13 @@ become ``LuckyError`` subclasses with a sentence a person can read, never a stac
 
 from __future__ import annotations
 
+import logging
+import math
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,11 +24,32 @@ from sqlalchemy.engine import Engine
 from sqlglot import exp
 
 import guardrails
+from app import localtime
 from app.duckdb_files import EXECUTOR_CONFIG
 from app.errors import ConnectionFailed, DataMissing, QueryFailed, QueryTimeout, Refused, UnknownTable
 from app.settings import Settings, get_settings
 from guardrails.principal import Principal
 from guardrails.verdict import Verdict
+
+log = logging.getLogger("lucky.executor")
+
+_unmasked_seen: ContextVar[dict[str, str] | None] = ContextVar("lucky_unmasked_seen", default=None)
+
+
+@contextmanager
+def watch_unmasked() -> Iterator[dict[str, str]]:
+    """Collect what statements run in this block (this thread / task) returned raw to an admin.
+
+    Yields a dict that fills with output column -> PII class (the Verdict's ``unmasked``), for the audit
+    record: the executor is the one place every statement passes, so nothing an engine or tool runs is
+    missed. Statements run on other threads are not seen.
+    """
+    seen: dict[str, str] = {}
+    token = _unmasked_seen.set(seen)
+    try:
+        yield seen
+    finally:
+        _unmasked_seen.reset(token)
 
 
 @dataclass
@@ -42,6 +68,23 @@ class Result:
     def as_json(self) -> dict[str, Any]:
         return {"columns": self.columns, "rows": self.rows, "truncated": self.truncated,
                 "elapsed_ms": round(self.elapsed_ms, 3)}
+
+
+def session_setup(flavor: str, version: str, timeout_s: float) -> list[str]:
+    """Session statements for a server spoken to over the MySQL protocol: read-only, UTC, a time limit.
+
+    MySQL and MariaDB differ in the time-limit variable (``auto`` tells them apart by ``VERSION()``).
+    Apache Doris and StarRocks accept neither ``SET SESSION TRANSACTION READ ONLY`` nor those limits:
+    there the read-only guarantee is the guardrails plus a read-only account, and the limit is their
+    ``query_timeout`` (whole seconds).
+    """
+    if flavor == "auto":
+        flavor = "mariadb" if "mariadb" in version.lower() else "mysql"
+    if flavor in ("doris", "starrocks"):
+        return ["SET time_zone = '+00:00'", f"SET query_timeout = {max(1, math.ceil(timeout_s))}"]
+    limit = (f"SET SESSION max_statement_time = {float(timeout_s)}" if flavor == "mariadb"
+             else f"SET SESSION max_execution_time = {int(timeout_s * 1000)}")
+    return ["SET SESSION TRANSACTION READ ONLY", "SET SESSION time_zone = '+00:00'", limit]
 
 
 class Executor:
@@ -70,6 +113,15 @@ class Executor:
                               "config": dict(EXECUTOR_CONFIG)},
                 pool_pre_ping=False,
             )
+
+            @event.listens_for(eng, "connect")
+            def _local_time_macros(dbapi_conn: Any, _record: Any) -> None:
+                # the guard's DuckDB SQL calls these (app.localtime); temporary, so fine on a read-only file
+                try:
+                    localtime.install_macros(dbapi_conn)
+                except Exception as err:  # run() then falls back to the inline form, so the connection still serves
+                    log.warning("could not define the local-time macros on a DuckDB connection: %s", err)
+
             return eng
         if target == "mysql":
             timeout = self.settings.statement_timeout_s
@@ -79,17 +131,17 @@ class Executor:
                 pool_pre_ping=True, pool_recycle=1800,
             )
 
+            flavor = self.settings.mysql_flavor
+
             @event.listens_for(eng, "connect")
             def _read_only(dbapi_conn: Any, _record: Any) -> None:
                 cur = dbapi_conn.cursor()
-                cur.execute("SET SESSION TRANSACTION READ ONLY")
-                cur.execute("SET SESSION time_zone = '+00:00'")
-                cur.execute("SELECT VERSION()")
-                version = str(cur.fetchone()[0])
-                if "MariaDB" in version:
-                    cur.execute(f"SET SESSION max_statement_time = {float(timeout)}")
-                else:
-                    cur.execute(f"SET SESSION max_execution_time = {int(timeout * 1000)}")
+                version = ""
+                if flavor == "auto":
+                    cur.execute("SELECT VERSION()")
+                    version = str(cur.fetchone()[0])
+                for statement in session_setup(flavor, version, timeout):
+                    cur.execute(statement)
                 cur.close()
 
             return eng
@@ -109,8 +161,19 @@ class Executor:
         verdict = guardrails.check(sql, principal, target, row_cap=cap)
         if not verdict.allowed or verdict.sql is None:
             raise Refused(verdict.reason or "The statement was refused.", [r.model_dump() for r in verdict.rules])
+        timeout = timeout_s or self.settings.statement_timeout_s
         try:
-            result = self._execute(verdict.sql, target, cap, timeout_s or self.settings.statement_timeout_s)
+            try:
+                result = self._execute(verdict.sql, target, cap, timeout)
+            except UnknownTable as err:
+                if target != "duckdb" or localtime.MACRO_PREFIX not in err.message.lower():
+                    raise
+                # A connection without the local-time macros (the connect hook should always define them):
+                # the same statement with the conversion written inline runs anywhere.
+                verdict = guardrails.check(sql, principal, target, row_cap=cap, duckdb_macros=False)
+                if not verdict.allowed or verdict.sql is None:
+                    raise
+                result = self._execute(verdict.sql, target, cap, timeout)
         except (QueryFailed, UnknownTable) as err:
             if verdict.masked:  # the database's message may quote a personal value the answer would mask
                 from guardrails import masking
@@ -118,6 +181,10 @@ class Executor:
                 raise type(err)(masking.scrub_error(err.message)) from None
             raise
         result.verdict = verdict
+        if verdict.unmasked:
+            seen = _unmasked_seen.get()
+            if seen is not None:
+                seen.update(verdict.unmasked)
         return self._mask(result, verdict)
 
     def _execute(self, sql: str, target: str, cap: int, timeout_s: float) -> Result:

@@ -6,6 +6,12 @@ day" question over the full order table. Within a bounded range of years the con
 "add this zone's offset", and the offset changes at instants known in advance (the zone's DST
 transitions, from ``zoneinfo``). This pass rewrites the node into a CASE over those instants,
 with the ICU form kept for timestamps outside the covered years, so the result is identical.
+
+For the shop zones (``MACRO_ZONES``) the CASE lives in a per-connection DuckDB macro,
+``lucky_local_america_new_york(ts)``, that every executor connection defines on connect
+(``install_macros``): the statement stays short, so neither the guard nor DuckDB's parser handles
+the ~2,800-character CASE for every occurrence. Other zones get the CASE inline; zones ``zoneinfo``
+does not know keep the exact ``AT TIME ZONE`` path.
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from functools import lru_cache
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlglot import exp
@@ -84,20 +91,66 @@ def _template(zone: str) -> exp.Expr | None:
     return case.else_(_plus(ts, usual), copy=False)
 
 
-def fast_convert_tz(node: exp.Expr) -> exp.Expr:
-    """A DuckDB tree pass: CONVERT_TZ(ts, 'UTC', zone) -> offset arithmetic (same values)."""
+# The shops' zones (``t_shop_info.time_zone`` codes in the catalog, plus the CRM's user zones): each gets a
+# DuckDB macro on every executor connection. Any other zone is still converted exactly, inline.
+MACRO_ZONES: tuple[str, ...] = ("America/New_York", "America/Chicago", "America/Los_Angeles", "Pacific/Rarotonga")
+MACRO_PREFIX = "lucky_local_"
+_TIMESTAMP = exp.DataType.build("TIMESTAMP")
+
+
+def macro_name(zone: str) -> str | None:
+    """``lucky_local_america_new_york`` for a zone in ``MACRO_ZONES`` that ``zoneinfo`` knows, else None."""
+    if zone not in MACRO_ZONES or offset_plan(zone) is None:
+        return None
+    return MACRO_PREFIX + "".join(c if c.isalnum() else "_" for c in zone.lower())
+
+
+@lru_cache(maxsize=1)
+def macro_sql() -> tuple[str, ...]:
+    """``CREATE OR REPLACE TEMP MACRO`` for each zone with a macro: the same CASE the inline form renders."""
+    out: list[str] = []
+    for zone in MACRO_ZONES:
+        name, body = macro_name(zone), _rendered_template(zone)
+        if name is not None and body is not None:
+            out.append(f"CREATE OR REPLACE TEMP MACRO {name}({_SLOT}) AS ({body})")
+    return tuple(out)
+
+
+class _Executes(Protocol):
+    def execute(self, sql: str, /) -> Any: ...
+
+
+def install_macros(con: _Executes) -> None:
+    """Define the local-time macros on one DuckDB connection (temporary: they live as long as it does).
+
+    Works on read-only databases; the executor calls it from its connect hook, so every pooled connection
+    (and every raw connection taken from the pool) has them.
+    """
+    for statement in macro_sql():
+        con.execute(statement)
+
+
+def fast_convert_tz(node: exp.Expr, macros: bool = False) -> exp.Expr:
+    """A DuckDB tree pass: CONVERT_TZ(ts, 'UTC', zone) -> offset arithmetic (same values).
+
+    ``macros=True`` writes a call of the zone's connection macro (see ``install_macros``) where it has one.
+    """
     if not isinstance(node, exp.ConvertTimezone):
         return node
     src, dst = node.args.get("source_tz"), node.args.get("target_tz")
     if not (isinstance(src, exp.Literal) and src.is_string and src.name.upper() in ("UTC", "+00:00")
             and isinstance(dst, exp.Literal) and dst.is_string):
         return node
-    rendered = _rendered_template(dst.name)
-    if rendered is None:
+    name = macro_name(dst.name) if macros else None
+    rendered = None if name is not None else _rendered_template(dst.name)
+    if name is None and rendered is None:
         return node
     ts = node.args["timestamp"]
     if not (isinstance(ts, exp.Cast) and ts.to.is_type("timestamp")):
-        ts = exp.cast(ts.copy(), exp.DataType.build("TIMESTAMP"))  # as sqlglot's own rendering does
+        ts = exp.Cast(this=ts.copy(), to=_TIMESTAMP.copy())  # as sqlglot's own rendering does
+    if name is not None:
+        return exp.Anonymous(this=name, expressions=[ts if ts is not node.args["timestamp"] else ts.copy()])
+    assert rendered is not None
     # Rendering the ~2,800-character CASE tree costs milliseconds per statement; its text depends only
     # on the zone, so it is rendered once and the timestamp's own SQL is spliced in (a verbatim node).
     return exp.Var(this="(" + rendered.replace(_SLOT, "(" + ts.sql(dialect="duckdb") + ")") + ")")

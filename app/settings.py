@@ -24,6 +24,9 @@ class Settings(BaseSettings):
         SecretStr("mysql+pymysql://root@127.0.0.1:3306/"),
         description="SQLAlchemy URL of the MySQL/MariaDB target (read replica in production).",
     )
+    mysql_flavor: Literal["auto", "mysql", "mariadb", "doris", "starrocks"] = Field(
+        "auto", description="Server behind mysql_url: auto tells MySQL from MariaDB by VERSION(); Apache Doris "
+                            "and StarRocks speak the protocol but take other session settings.")
     statement_timeout_s: float = Field(10.0, description="Per-statement time limit.")
     row_cap: int = Field(5000, description="Hard cap on rows returned by any statement.")
     today: dt.date = Field(dt.date(2026, 2, 14), description="Reference 'today' for relative dates.")
@@ -47,6 +50,10 @@ class Settings(BaseSettings):
         None, description="SQLAlchemy URL for keys/audit/saved queries (default: SQLite in state_dir)."
     )
     redis_url: str | None = Field(None, description="Redis for cache, conversations and rate limits (optional).")
+    chroma_url: str | None = Field(
+        None, description="Chroma server for the catalog index, e.g. http://chroma:8001 (`chroma run`); "
+                          "default: an embedded index under <data_dir>/chroma.",
+    )
     redis_console_urls: SecretStr | None = Field(
         None, description="Redis URLs the API's redis_console tool may inspect, comma-separated (default: redis_url); "
                           "HTTP callers cannot name other hosts.",

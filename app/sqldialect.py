@@ -4,8 +4,8 @@ sqlglot's MySQL → DuckDB output is wrong for ``DAYOFWEEK`` (DuckDB counts from
 ``WEEK`` (ISO weeks, not MySQL's default mode 0),
 ``WEEKDAY`` (DuckDB's counts from Sunday), ``TIMESTAMPDIFF`` (DuckDB counts unit
 boundaries crossed, MySQL counts whole elapsed units) and leaves ``UNIX_TIMESTAMP`` untranslated.
-Each fix is a tree-to-tree pass applied before rendering; the differential tests in
-``tests/test_dialect_differential.py`` compare the result with MariaDB.
+Each fix is a tree-to-tree pass applied before rendering; ``tests/test_dialect.py`` and
+``tests/test_differential.py`` compare the result with MariaDB.
 """
 
 from __future__ import annotations
@@ -106,33 +106,94 @@ def _expand_months(node: exp.Expr) -> exp.Expr:
 
 _FIXES = (_dayofweek, _weekday, _week, _timestampdiff, _unix_timestamp, _expand_months,
           fast_convert_tz)  # last: the others may wrap CONVERT_TZ nodes
+_TZ = len(_FIXES) - 1
+_TIMESTAMPDIFF, _EXPAND = _FIXES.index(_timestampdiff), _FIXES.index(_expand_months)
+# What each fix (same order as _FIXES) can act on, so one walk of the tree finds which passes have work
+# (each pass is a whole-tree walk, and running all seven took most of the guard's DuckDB rendering time).
+_FIX_TYPES: tuple[tuple[type[exp.Expr], ...], ...] = (
+    (exp.DayOfWeek,), (exp.Anonymous,), (exp.Week,), (exp.TimestampDiff, exp.DateDiff),
+    (exp.StrToUnix, exp.TimeToUnix, exp.Anonymous), (exp.Anonymous,), (exp.ConvertTimezone,))
+_ANONYMOUS = {"WEEKDAY": _FIXES.index(_weekday), "UNIX_TIMESTAMP": _FIXES.index(_unix_timestamp),
+              "__LUCKY_MONTHS_BETWEEN": _EXPAND}  # an unparsed function's name -> the fix it needs
+_by_type: dict[type, frozenset[int]] = {}
 
 
-def for_duckdb(tree: exp.Expr) -> exp.Expr:
+def _fixes_for(kind: type) -> frozenset[int]:
+    hit = _by_type.get(kind)
+    if hit is None:
+        hit = _by_type[kind] = frozenset(i for i, types in enumerate(_FIX_TYPES) if issubclass(kind, types))
+    return hit
+
+
+def _plan(tree: exp.Expr) -> tuple[set[int], list[exp.Expr]]:
+    """One walk: the fixes with work to do, in ``_FIXES`` order, and the CONVERT_TZ nodes (breadth first)."""
+    needed: set[int] = set()
+    zones: list[exp.Expr] = []
+    for node in tree.walk():
+        hit = _fixes_for(type(node))
+        if not hit:
+            continue
+        if isinstance(node, exp.Anonymous):
+            fix = _ANONYMOUS.get(node.name.upper())
+            if fix is not None:
+                needed.add(fix)
+            continue
+        needed |= hit
+        if _TZ in hit:
+            zones.append(node)
+    if _TIMESTAMPDIFF in needed:
+        needed.add(_EXPAND)  # it writes the months-between placeholder that _expand_months expands
+    return needed, zones
+
+
+def _apply(tree: exp.Expr, needed: set[int], zones: list[exp.Expr] | None, macros: bool) -> exp.Expr:
+    """Run the needed passes in order on ``tree`` (in place). Same result as running every pass."""
+    if needed == {_TZ} and zones is not None:
+        # Only CONVERT_TZ: replace the nodes found by the planning walk instead of walking again. As in
+        # ``transform``, a node inside one already replaced is left to its ancestor's rendering.
+        done: set[int] = set()
+        for node in zones:  # breadth first: ancestors come before what they contain
+            up = node.parent
+            while up is not None and id(up) not in done:
+                up = up.parent
+            if up is not None:
+                continue
+            new = fast_convert_tz(node, macros)
+            if new is not node:
+                done.add(id(node))
+                if node is tree:
+                    return new
+                node.replace(new)
+        return tree
+    for i, fix in enumerate(_FIXES):
+        if i in needed:
+            tree = tree.transform(fix, macros, copy=False) if i == _TZ else tree.transform(fix, copy=False)
+    return tree
+
+
+def for_duckdb(tree: exp.Expr, *, macros: bool = False) -> exp.Expr:
     """Rewrite MySQL semantics that DuckDB spells differently (returns a new tree)."""
     out = tree.copy()
-    for fix in _FIXES:
-        out = out.transform(fix, copy=False)  # copied once above
-    return out
+    needed, _ = _plan(out)
+    return _apply(out, needed, None, macros) if needed else out
 
 
-def _needs_fix(tree: exp.Expr) -> bool:
-    """Whether any fix applies (each returns its node unchanged when it does not)."""
-    return any(fix(node) is not node for node in tree.walk() for fix in _FIXES)
-
-
-def render(tree: exp.Expr, target: Dialect, *, copy: bool = True) -> str:
+def render(tree: exp.Expr, target: Dialect, *, copy: bool = True, macros: bool = False) -> str:
     """Render a MySQL-semantics tree as SQL text for ``target``.
 
     ``copy=False`` lets the generator rewrite ``tree`` in place (for callers that own it, like the guard,
-    whose budget is 2 ms per statement). Most trees need no DuckDB fix, so the passes are skipped.
+    whose budget is 2 ms per statement). One walk finds which DuckDB fixes apply; most trees need only
+    the CONVERT_TZ one, or none. ``macros=True`` (the executor's connections) calls the per-connection
+    local-time macros of ``app.localtime.install_macros`` instead of writing their CASE inline.
     """
     if target == "duckdb":
-        if not copy:  # the caller owns the tree: fix it in place, no copy and no separate detection pass
-            for fix in _FIXES:
-                tree = tree.transform(fix, copy=False)
-        elif _needs_fix(tree):
-            tree, copy = for_duckdb(tree), False
+        needed, zones = _plan(tree)
+        if needed:
+            if copy:  # the planning walk's nodes belong to the caller's tree, not to the copy
+                tree, copy = tree.copy(), False
+                tree = _apply(tree, needed, None, macros)
+            else:
+                tree = _apply(tree, needed, zones, macros)
         return tree.sql(dialect="duckdb", copy=copy)
     return tree.sql(dialect=target, copy=copy)
 

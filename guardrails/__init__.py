@@ -1,7 +1,7 @@
 """Every SQL statement is checked and rewritten here before it reaches a database.
 
 ``check(sql, principal, target)`` is pure (no I/O) and returns a ``Verdict``; ``masking.apply``
-masks a result's personal data as the Verdict says. See ``guardrails/README_SECTION.md``.
+masks a result's personal data as the Verdict says. See the README section "Guardrails".
 """
 
 from __future__ import annotations

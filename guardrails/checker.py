@@ -40,10 +40,13 @@ def _refuse(hits: list[RuleHit], **extra: object) -> Verdict:
 
 def check(sql: str | exp.Expr, principal: Principal = ANALYST, target: str = "duckdb", *,
           row_cap: int = 5000, read: str = "mysql", policy: CatalogPolicy | None = None,
-          timeout_ms: int = DEFAULT_TIMEOUT_MS) -> Verdict:
+          timeout_ms: int = DEFAULT_TIMEOUT_MS, duckdb_macros: bool = True) -> Verdict:
     """Decide whether ``sql`` may run for ``principal`` on ``target``; return the rewritten SQL.
 
     ``read`` is the input dialect (ignored for trees); ``policy`` defaults to the shipped catalog's.
+    ``duckdb_macros``: DuckDB SQL calls the executor connections' local-time macros
+    (``app.localtime.install_macros``) instead of carrying their CASE inline; False gives SQL that runs
+    on any DuckDB connection.
     """
     policy = policy or default_policy()
     base = {"target": target, "policy": policy.name}
@@ -71,7 +74,7 @@ def check(sql: str | exp.Expr, principal: Principal = ANALYST, target: str = "du
         tree = sql.copy()
     try:
         return _check_tree(tree, principal, target, row_cap=row_cap, read=read, policy=policy,
-                           timeout_ms=timeout_ms, base=base)
+                           timeout_ms=timeout_ms, base=base, macros=duckdb_macros)
     except Exception as err:  # fail closed: a statement the guard cannot analyse never runs
         log.warning("guardrails: refusing a statement the checker could not analyse: %r", err)
         return _refuse([RuleHit(code=Code.UNSUPPORTED_SYNTAX, message=(
@@ -79,7 +82,7 @@ def check(sql: str | exp.Expr, principal: Principal = ANALYST, target: str = "du
 
 
 def _check_tree(tree: exp.Expr, principal: Principal, target: str, *, row_cap: int, read: str,
-                policy: CatalogPolicy, timeout_ms: int, base: dict[str, Any]) -> Verdict:
+                policy: CatalogPolicy, timeout_ms: int, base: dict[str, Any], macros: bool) -> Verdict:
     walked = statement.walk(tree)
     if walked.hits:
         return _refuse(walked.hits, **base)
@@ -145,7 +148,7 @@ def _check_tree(tree: exp.Expr, principal: Principal, target: str, *, row_cap: i
             notes.append(time_hit)
             timeout = timeout_ms
     try:
-        text = render(tree, target, copy=False)
+        text = render(tree, target, copy=False, macros=macros)
     except Exception as err:  # a construct the target dialect cannot express
         return _refuse([RuleHit(code=Code.UNSUPPORTED_SYNTAX, message=(
             f"This query cannot be written for {target}: {str(err).splitlines()[0][:160]}"))], **info)

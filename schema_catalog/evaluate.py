@@ -14,7 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from schema_catalog.documents import EXAMPLES_PATH, Example, golden_files, read_examples, sql_tables
+from schema_catalog.documents import (
+    EXAMPLES_PATH,
+    FEEDBACK_SOURCE,
+    Example,
+    golden_files,
+    read_examples,
+    sql_tables,
+)
 from schema_catalog.index import CatalogIndex, get_index
 
 
@@ -86,7 +93,8 @@ def default_suites() -> list[Path]:
 
 def score_case(index: CatalogIndex, ex: Example, k: int) -> tuple[CaseScore, float]:
     gold = sql_tables(ex.sql, index.catalog)
-    result = index.search(ex.question, k, exclude_sources=[ex.source])
+    # approved feedback examples are excluded too: one copied from a golden case would inflate recall
+    result = index.search(ex.question, k, exclude_sources=[ex.source, FEEDBACK_SOURCE])
     ranked = [t for t, _ in result.tables]
     top = ranked[:k]
     missing = [t for t in gold if t not in top]

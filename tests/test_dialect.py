@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from pathlib import Path
 
 import duckdb
 import pymysql
@@ -66,3 +67,96 @@ def test_plain_sqlglot_gets_these_wrong() -> None:
     stock = sqlglot.transpile("SELECT DAYOFWEEK(DATE '2026-02-14')", read="mysql", write="duckdb")[0]
     assert duckdb.execute(stock).fetchone()[0] == 6  # type: ignore[index]  # MySQL says 7 (Saturday)
     assert duckdb.execute(to_target("SELECT DAYOFWEEK(DATE '2026-02-14')", "duckdb")).fetchone()[0] == 7  # type: ignore[index]
+
+
+# --------------------------------------------------------------------------- one-walk rendering, macros
+TRICKY = [
+    "SELECT DAYOFWEEK(CONVERT_TZ(ts, 'UTC', 'America/New_York')) FROM t",
+    "SELECT WEEK(CONVERT_TZ(ts, 'UTC', 'America/Los_Angeles')), WEEKDAY(ts) FROM t",
+    "SELECT TIMESTAMPDIFF(MONTH, CONVERT_TZ(a, 'UTC', 'Pacific/Rarotonga'), b), TIMESTAMPDIFF(HOUR, a, b) FROM t",
+    "SELECT UNIX_TIMESTAMP(CONVERT_TZ(ts, 'UTC', 'Asia/Kolkata')), UNIX_TIMESTAMP() FROM t",
+    "SELECT CONVERT_TZ(CONVERT_TZ(ts, 'UTC', 'America/New_York'), 'UTC', 'America/Chicago') FROM t",
+    "SELECT CONVERT_TZ(ts, 'UTC', 'Nowhere/City'), CONVERT_TZ(ts, 'America/New_York', 'UTC') FROM t",
+    "SELECT d FROM (SELECT DATE(CONVERT_TZ(ts, '+00:00', 'America/New_York')) AS d FROM t) x "
+    "WHERE HOUR(CONVERT_TZ(NOW(), 'UTC', 'America/New_York')) > 3 UNION ALL SELECT DATEDIFF(a, b) FROM t",
+    "SELECT 1",
+]
+
+
+def _every_pass(tree: sqlglot.exp.Expr, macros: bool) -> str:
+    """The reference: each of app.sqldialect's fixes as its own whole-tree pass, in order."""
+    from app.sqldialect import _FIXES, fast_convert_tz
+
+    out = tree.copy()
+    for fix in _FIXES:
+        out = out.transform(fix, macros, copy=False) if fix is fast_convert_tz else out.transform(fix, copy=False)
+    return out.sql(dialect="duckdb")
+
+
+@pytest.mark.parametrize("macros", [False, True])
+def test_one_walk_rendering_matches_running_every_pass(macros: bool) -> None:
+    """render() runs only the passes a tree needs; the text must be what all seven passes give."""
+    from app.commands.bench import golden_sql
+    from app.sqldialect import for_duckdb, render
+
+    statements = golden_sql() + TRICKY
+    assert sum("CONVERT_TZ" in s for s in statements) > 10
+    for sql in statements:
+        tree = sqlglot.parse_one(sql, read="mysql")
+        before = tree.sql("mysql")
+        expected = _every_pass(tree, macros)
+        assert render(tree, "duckdb", macros=macros) == expected, sql
+        assert tree.sql("mysql") == before  # copy=True leaves the caller's tree alone
+        assert for_duckdb(tree, macros=macros).sql("duckdb") == expected, sql
+        assert render(tree.copy(), "duckdb", copy=False, macros=macros) == expected, sql
+
+
+def test_macro_zones_render_a_call_other_zones_inline_unknown_zones_exact() -> None:
+    from app.localtime import MACRO_ZONES
+    from app.sqldialect import render
+
+    for zone in MACRO_ZONES:
+        out = render(sqlglot.parse_one(f"SELECT CONVERT_TZ(ts, 'UTC', '{zone}') FROM t", read="mysql"), "duckdb",
+                     macros=True)
+        assert "LUCKY_LOCAL_" in out.upper() and "CASE" not in out, out
+    kolkata = render(sqlglot.parse_one("SELECT CONVERT_TZ(ts, 'UTC', 'Asia/Kolkata') FROM t", read="mysql"),
+                     "duckdb", macros=True)
+    assert "CASE" in kolkata and "LUCKY_LOCAL_" not in kolkata.upper()
+    unknown = render(sqlglot.parse_one("SELECT CONVERT_TZ(ts, 'UTC', 'Nowhere/City') FROM t", read="mysql"),
+                     "duckdb", macros=True)
+    assert "AT TIME ZONE" in unknown and "LUCKY_LOCAL_" not in unknown.upper() and "CASE" not in unknown
+    plain = render(sqlglot.parse_one("SELECT CONVERT_TZ(ts, 'UTC', 'America/New_York') FROM t", read="mysql"),
+                   "duckdb")
+    assert "CASE" in plain and "LUCKY_LOCAL_" not in plain.upper()  # the default runs on any connection
+
+
+@pytest.mark.parametrize("zone", ["America/New_York", "America/Chicago", "America/Los_Angeles", "Pacific/Rarotonga"])
+def test_macros_give_the_icu_conversion_across_transitions_and_years(zone: str) -> None:
+    from app.localtime import install_macros
+    from app.sqldialect import render
+
+    tree = sqlglot.parse_one(f"SELECT ts, CONVERT_TZ(ts, 'UTC', '{zone}') AS local FROM t", read="mysql")
+    macro, exact = render(tree, "duckdb", macros=True), tree.sql("duckdb")
+    assert "AT TIME ZONE" in exact and "AT TIME ZONE" not in macro
+    con = duckdb.connect()
+    install_macros(con)
+    con.execute("CREATE TABLE t AS SELECT TIMESTAMP '2018-06-01 00:00:00' + to_seconds(i * 1799) AS ts "
+                "FROM range(250000) r(i)")  # 2018 .. 2032, every ~30 minutes: DST changes and uncovered years
+    assert con.execute(f"SELECT COUNT(*) FROM (({macro}) EXCEPT ({exact})) x").fetchone() == (0,)
+    assert con.execute(f"SELECT COUNT(*) FROM ({macro}) x").fetchone() == (250000,)
+
+
+def test_macro_zones_cover_every_shop_zone() -> None:
+    """The catalog's shop time zones and the generator's shops all get a macro (the fast path)."""
+    import yaml
+
+    from app.dataset.gen_shops import ZONES
+    from app.localtime import MACRO_ZONES, macro_sql
+
+    catalog = Path(__file__).resolve().parents[1] / "schema_catalog" / "catalog"
+    shop = yaml.safe_load((catalog / "luckyus_opshop.yaml").read_text(encoding="utf-8"))
+    table = next(t for t in shop["tables"] if t["name"] == "t_shop_info")
+    codes = next(c for c in table["columns"] if c["name"] == "time_zone")["codes"]
+    zones = set(codes) | set(ZONES)
+    assert zones and zones <= set(MACRO_ZONES), zones - set(MACRO_ZONES)
+    assert len(macro_sql()) == len(MACRO_ZONES)

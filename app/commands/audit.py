@@ -11,15 +11,15 @@ app = typer.Typer(help="Read and verify the audit trail.", no_args_is_help=True)
 
 @app.command("tail")
 def tail_cmd(n: int = typer.Option(20, "-n", help="How many of the newest records."), as_json: bool = JsonOpt) -> None:
-    """Print the newest audit records."""
-    from app.state.audit import tail
+    """Print the newest audit records; `unmasked` lists the columns an admin saw raw, with their PII class."""
+    from app.state.audit import describe_unmasked, tail
 
     rows = tail(settings_with().state_database_url, n)
     if as_json:
         print_json(rows)
         return
-    cols = ["id", "ts", "who", "surface", "kind", "status", "rows", "latency_ms", "engine", "question"]
-    print_table(cols, [[r[c] for c in cols] for r in rows])
+    cols = ["id", "ts", "who", "surface", "kind", "status", "rows", "latency_ms", "engine", "question", "unmasked"]
+    print_table(cols, [[describe_unmasked(r[c]) if c == "unmasked" else r[c] for c in cols] for r in rows])
 
 
 @app.command("verify")

@@ -91,7 +91,9 @@ def register(app: typer.Typer) -> None:
             fail("give one SQL statement or --batch FILE", 2)
 
         def run(sql: str) -> Verdict:
-            return guardrails.check(sql, principal, target, row_cap=row_cap, read=read, policy=policy)
+            # printed SQL must run anywhere, not only on the executor's connections with local-time macros
+            return guardrails.check(sql, principal, target, row_cap=row_cap, read=read, policy=policy,
+                                    duckdb_macros=False)
 
         if batch is None:
             assert statement is not None

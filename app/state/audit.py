@@ -3,6 +3,12 @@
 Each record carries the hash of the previous one, so editing or deleting any past record breaks
 every hash after it; ``verify`` walks the chain and names the first record that does not match.
 Secrets that might have been pasted into a question (API keys, bearer tokens) are redacted first.
+
+``unmasked`` names the output columns an admin saw raw, with their PII class (the guard's
+``pii_unmasked``), as JSON ``{"column": "class"}``. It came after the first records were written, so it
+joins a record's hash only when it is set: records from before it (NULL) keep their hashes, and setting,
+changing or clearing it on any record breaks the chain like any other edit. The column is added to an
+existing ``audit_log`` on first use (``ALTER TABLE``; see ``_ensure_unmasked_column``).
 """
 
 from __future__ import annotations
@@ -15,8 +21,8 @@ import os
 import re
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
@@ -47,11 +53,62 @@ class AuditEvent:
     rows: int
     latency_ms: float
     engine: str
+    unmasked: dict[str, str] = field(default_factory=dict)
+    """Output column -> PII class shown raw to an admin (empty for everyone else)."""
 
 
 def _digest(prev_hash: str, record: dict[str, Any]) -> str:
-    body = json.dumps({k: record[k] for k in _FIELDS}, sort_keys=True, default=str, ensure_ascii=False)
+    fields = {k: record[k] for k in _FIELDS}
+    if record.get("unmasked"):  # only when set, so records written before the field existed still verify
+        fields["unmasked"] = record["unmasked"]
+    body = json.dumps(fields, sort_keys=True, default=str, ensure_ascii=False)
     return hashlib.sha256((prev_hash + body).encode()).hexdigest()
+
+
+def unmasked_text(unmasked: dict[str, str]) -> str | None:
+    """The stored form: JSON in output order, or None when nothing was shown raw."""
+    return json.dumps(unmasked, ensure_ascii=False) if unmasked else None
+
+
+def describe_unmasked(stored: str | None) -> str:
+    """``phone (phone), email (email)`` for a stored value, for people reading the trail."""
+    if not stored:
+        return ""
+    try:
+        data = json.loads(stored)
+    except ValueError:
+        return stored
+    return ", ".join(f"{col} ({cls})" for col, cls in data.items()) if isinstance(data, dict) else stored
+
+
+# The audit_log table (app/state/store.py) as this module writes and reads it, with the column added here.
+_UNMASKED = "unmasked"
+_AUDIT = sa.table("audit_log", *(sa.column(c.name, c.type) for c in audit_log.columns), sa.column(_UNMASKED, sa.Text))
+_ready: dict[str, sa.Engine] = {}  # URL -> the state engine whose table was seen to have the column
+
+
+def _ensure_unmasked_column(url: str) -> None:
+    """Add ``unmasked`` to an ``audit_log`` created before it existed (once per state engine)."""
+    engine = state_engine(url)
+    if _ready.get(url) is engine:
+        return
+    if not _has_unmasked(engine):
+        # Two processes may both try: the loser's "duplicate column" error is harmless.
+        with suppress(sa.exc.OperationalError, sa.exc.ProgrammingError), engine.begin() as conn:
+            conn.execute(sa.text(f"ALTER TABLE audit_log ADD COLUMN {_UNMASKED} TEXT NULL"))
+        if not _has_unmasked(engine):
+            raise RuntimeError("The audit table has no 'unmasked' column and it could not be added.")
+    _ready[url] = engine
+
+
+def _has_unmasked(engine: sa.Engine) -> bool:
+    return any(c["name"] == _UNMASKED for c in sa.inspect(engine).get_columns("audit_log"))
+
+
+def _read_table(url: str) -> Any:
+    """What tail/verify select from: with ``unmasked`` if the table has it (reading never alters it)."""
+    engine = state_engine(url)
+    return _AUDIT if _ready.get(url) is engine or _has_unmasked(engine) else audit_log
 
 
 def append(url: str, event: AuditEvent) -> dict[str, Any]:
@@ -67,6 +124,7 @@ def writing(url: str) -> Iterator[sa.Connection]:
     On SQLite, worker processes also queue on a lock file: SQLite's own busy handler polls with sleeps of
     up to 100 ms, which under load turned into the p99 latency; a blocking ``flock`` hands over at once.
     """
+    _ensure_unmasked_column(url)
     with _lock, _sqlite_write_lock(url), state_engine(url).begin() as conn:
         yield conn
 
@@ -97,7 +155,7 @@ def append_on(conn: sa.Connection, event: AuditEvent) -> dict[str, Any]:
         "who": event.who, "role": event.role, "surface": event.surface, "kind": event.kind,
         "question": redact(event.question) or "", "sql": redact(event.sql), "status": event.status,
         "rules": ",".join(event.rules), "rows": int(event.rows), "latency_ms": round(float(event.latency_ms), 3),
-        "engine": event.engine,
+        "engine": event.engine, _UNMASKED: unmasked_text(event.unmasked),
     }
     # Write first: the head row's lock (MySQL row lock, SQLite write lock) makes concurrent appenders in
     # other processes wait here, so each reads the hash its predecessor committed and the chain never forks.
@@ -112,21 +170,24 @@ def append_on(conn: sa.Connection, event: AuditEvent) -> dict[str, Any]:
 # Built once: constructing statements per call (``.values(**record)``) was most of an append's cost.
 _BUMP_HEAD = audit_head.update().where(audit_head.c.id == 1).values(appends=audit_head.c.appends + 1)
 _LAST_HASH = sa.select(audit_log.c.hash).order_by(audit_log.c.id.desc()).limit(1)
-_INSERT = audit_log.insert()
+_INSERT = sa.insert(_AUDIT)  # needs the unmasked column: every writer goes through writing(), which adds it
 
 
 def tail(url: str, n: int = 20) -> list[dict[str, Any]]:
+    """The newest ``n`` records, oldest first (``unmasked`` is None on records that show nothing raw)."""
+    table = _read_table(url)
     with state_engine(url).connect() as conn:
-        rows = conn.execute(sa.select(audit_log).order_by(audit_log.c.id.desc()).limit(n)).mappings().all()
-    return [dict(r) for r in reversed(rows)]
+        rows = conn.execute(sa.select(table).order_by(table.c.id.desc()).limit(n)).mappings().all()
+    return [{**dict(r), _UNMASKED: r.get(_UNMASKED)} for r in reversed(rows)]
 
 
 def verify(url: str) -> tuple[bool, int, int | None]:
     """Walk the chain: (intact, records checked, id of the first broken record or None)."""
     prev = GENESIS
     checked = 0
+    table = _read_table(url)
     with state_engine(url).connect() as conn:
-        for row in conn.execute(sa.select(audit_log).order_by(audit_log.c.id)).mappings():
+        for row in conn.execute(sa.select(table).order_by(table.c.id)).mappings():
             rec = dict(row)
             if rec["prev_hash"] != prev or _digest(prev, rec) != rec["hash"]:
                 return False, checked, int(rec["id"])

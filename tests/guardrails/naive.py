@@ -2,7 +2,7 @@
 
 Two peer-style checks: (a) parse, and allow when the first statement is a SELECT; (b) allow when the
 text starts with SELECT or WITH. Neither knows about masking, so for PII rows "lets through" means
-the raw value leaves the database. ``--write`` refreshes the table in guardrails/README_SECTION.md
+the raw value leaves the database. ``--write`` refreshes the table in README.md
 (``test_attacks.py`` fails when it is stale).
 """
 
@@ -22,7 +22,7 @@ from guardrails import Principal, check
 
 HERE = Path(__file__).parent
 ATTACKS = HERE / "attacks.yaml"
-README = HERE.parents[1] / "guardrails" / "README_SECTION.md"
+README = HERE.parents[1] / "README.md"
 BEGIN, END = "<!-- attack-table:begin -->", "<!-- attack-table:end -->"
 
 
@@ -84,7 +84,7 @@ def write_readme() -> None:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--write", action="store_true", help="refresh the table in guardrails/README_SECTION.md")
+    parser.add_argument("--write", action="store_true", help="refresh the table in README.md")
     if parser.parse_args().write:
         write_readme()
     print(markdown())
