@@ -53,7 +53,7 @@ def small_data() -> Path:
 
 @pytest.fixture(scope="session")
 def small_settings(small_data: Path) -> Settings:
-    return Settings(data_dir=small_data, mysql_url=MYSQL_URL)  # type: ignore[arg-type]
+    return Settings(data_dir=small_data, mysql_url=MYSQL_URL)
 
 
 @pytest.fixture(scope="session")

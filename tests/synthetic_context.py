@@ -140,7 +140,7 @@ def make_context(scale: float = 0.05, seed: int = 7, bulk_scale: float = 0.1, va
     items = Items(order=it_order.astype(np.int64), product=it_prod, quantity=qty, pay_money=pay)
     if variants:
         var = rng.choice(6, len(it_order), p=[0.12, 0.10, 0.05, 0.38, 0.25, 0.10])
-        items.variant = np.where(products.is_food[it_prod], 0, var)  # type: ignore[attr-defined]
+        items.variant = np.where(products.is_food[it_prod], 0, var)
     orders.pay_money = np.round(np.bincount(it_order, weights=pay, minlength=n_o)
                                 + np.where(order_type == 2, 12.0, 0.0), 2)
     return GenContext(seed=seed, scale=scale, bulk_scale=bulk_scale, shops=shops, products=products,

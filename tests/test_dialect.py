@@ -37,7 +37,7 @@ def _both(maria: pymysql.connections.Connection, expr: str) -> tuple[object, obj
     sql = f"SELECT {expr}"
     with maria.cursor() as cur:
         cur.execute(sql)
-        m = cur.fetchone()[0]  # type: ignore[index]
+        m = cur.fetchone()[0]
     d = duckdb.execute(to_target(sql, "duckdb")).fetchone()[0]  # type: ignore[index]
     return (int(m) if m is not None else None), (int(d) if d is not None else None)
 

@@ -118,7 +118,7 @@ def test_duckdb_and_mariadb_agree(name: str, duck: Executor, maria: Executor) ->
     assert rows_a == rows_b
 
 
-def _system():  # type: ignore[no-untyped-def]
+def _system():
     from guardrails.principal import SYSTEM
 
     return SYSTEM

@@ -101,7 +101,7 @@ def test_connection_refused_is_a_clear_error(small_settings: Settings) -> None:
         Executor(bad).run("SELECT 1")
 
 
-def test_missing_dataset_is_a_clear_error(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_missing_dataset_is_a_clear_error(tmp_path) -> None:
     with pytest.raises(DataMissing):
         Executor(Settings(data_dir=tmp_path)).run("SELECT 1")
 

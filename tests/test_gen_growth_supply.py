@@ -549,7 +549,7 @@ def test_core_churn_cohort_restated_and_visible_in_orders(small_data: Path) -> N
     assert fact["applied"] and fact["shop_name"] == "8th & Broadway"
     assert fact["cohort"]["ratio_after_before"] < 0.3 * fact["earlier_cohorts"]["ratio_after_before"]
     con = _core_db(small_data)
-    before, after = con.execute("""
+    row = con.execute("""
       SELECT COUNT(*) FILTER (WHERE o.create_time < CAST(? AS TIMESTAMP) + INTERVAL 5 HOUR
                                 AND o.create_time >= CAST(? AS TIMESTAMP) + INTERVAL 5 HOUR - INTERVAL 61 DAY),
              COUNT(*) FILTER (WHERE o.create_time >= CAST(? AS TIMESTAMP) + INTERVAL 5 HOUR)
@@ -558,6 +558,8 @@ def test_core_churn_cohort_restated_and_visible_in_orders(small_data: Path) -> N
                                 [fact["collapse_from"]] * 3 + [fact["shop_id"], fact["register_from"],
                                                                 fact["register_to"]]).fetchone()
     con.close()
+    assert row is not None
+    before, after = row
     assert before > 20 and after / 104 < 0.3 * before / 61  # orders per day collapse after the date
 
 

@@ -11,11 +11,11 @@ from app.state import audit, keys
 from app.state.store import api_keys, audit_log, state_engine
 
 
-def _url(tmp_path) -> str:  # type: ignore[no-untyped-def]
+def _url(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'state.sqlite'}"
 
 
-def test_key_round_trip_and_hash_at_rest(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_key_round_trip_and_hash_at_rest(tmp_path) -> None:
     url = _url(tmp_path)
     key = keys.create_key(url, role="store_manager", name="fulton", shops=(4, 5))
     p = keys.principal_for(url, key)
@@ -27,7 +27,7 @@ def test_key_round_trip_and_hash_at_rest(tmp_path) -> None:  # type: ignore[no-u
     assert keys.principal_for(url, "not-a-key") is None
 
 
-def test_revoked_key_is_refused(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_revoked_key_is_refused(tmp_path) -> None:
     url = _url(tmp_path)
     key = keys.create_key(url, role="analyst", name="x")
     key_id = keys.list_keys(url)[0]["id"]
@@ -35,7 +35,7 @@ def test_revoked_key_is_refused(tmp_path) -> None:  # type: ignore[no-untyped-de
     assert keys.principal_for(url, key) is None
 
 
-def test_store_manager_needs_shops(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_store_manager_needs_shops(tmp_path) -> None:
     import pytest
 
     with pytest.raises(ValueError):
@@ -47,7 +47,7 @@ def _event(q: str) -> audit.AuditEvent:
                             status="answer", rules=["limit"], rows=1, latency_ms=3.2, engine="offline")
 
 
-def test_chain_verifies_and_detects_edits(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_chain_verifies_and_detects_edits(tmp_path) -> None:
     url = _url(tmp_path)
     for i in range(5):
         audit.append(url, _event(f"question {i}"))
@@ -58,7 +58,7 @@ def test_chain_verifies_and_detects_edits(tmp_path) -> None:  # type: ignore[no-
     assert (ok, checked, bad) == (False, 2, 3)
 
 
-def test_deleting_a_record_breaks_the_chain(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_deleting_a_record_breaks_the_chain(tmp_path) -> None:
     url = _url(tmp_path)
     for i in range(4):
         audit.append(url, _event(f"q{i}"))
@@ -67,7 +67,7 @@ def test_deleting_a_record_breaks_the_chain(tmp_path) -> None:  # type: ignore[n
     assert audit.verify(url)[0] is False
 
 
-def test_secrets_are_redacted(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_secrets_are_redacted(tmp_path) -> None:
     url = _url(tmp_path)
     rec = audit.append(url, _event("my key is lk_abcdefghijklmnop and Bearer xyz123"))
     assert "lk_abcdefghijklmnop" not in rec["question"] and "xyz123" not in rec["question"]
@@ -104,7 +104,7 @@ def _columns(url: str) -> set[str]:
     return {c["name"] for c in sa.inspect(state_engine(url)).get_columns("audit_log")}
 
 
-def test_unmasked_is_recorded_and_a_chain_from_before_the_field_still_verifies(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_unmasked_is_recorded_and_a_chain_from_before_the_field_still_verifies(tmp_path) -> None:
     url = _url(tmp_path)
     _write_old_records(url, 3)
     assert "unmasked" not in _columns(url)
@@ -137,13 +137,13 @@ def test_unmasked_is_recorded_and_a_chain_from_before_the_field_still_verifies(t
 PII_SQL = "SELECT u.nick_name, u.phone, u.email, u.status FROM luckyus_sales_crm.t_user u ORDER BY u.id LIMIT 5"
 
 
-def _llm_settings(duck, tmp_path):  # type: ignore[no-untyped-def]
+def _llm_settings(duck, tmp_path):
     return duck.settings.model_copy(update={"state_dir": tmp_path, "state_url": None})
 
 
 @pytest.mark.parametrize("role", ["admin", "analyst"])
 def test_an_admins_raw_personal_data_is_audited_and_an_analysts_is_not(
-        role: str, duck, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+        role: str, duck, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
     """End to end through the service: a (scripted) model writes SQL that reads phones and e-mails."""
     from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
     from langchain_core.messages import AIMessage
@@ -158,7 +158,7 @@ def test_an_admins_raw_personal_data_is_audited_and_an_analysts_is_not(
     engine = LLMEngine(settings, chat_model=GenericFakeChatModel(messages=iter([AIMessage(content=reply)])),
                        executor=duck, context=lambda q: "luckyus_sales_crm.t_user", use_tools=False)
     monkeypatch.setattr(app.engine, "get_engine", lambda name, s: engine)
-    principal = Principal(role=role, name=f"key:{role}")  # type: ignore[arg-type]
+    principal = Principal(role=role, name=f"key:{role}")
     answer = answer_question("who are five customers?", None, principal, settings, surface="api")
     assert answer.status == "answer" and len(answer.rows) == 5
     phones = [r[1] for r in answer.rows]
@@ -175,7 +175,7 @@ def test_an_admins_raw_personal_data_is_audited_and_an_analysts_is_not(
     assert audit.verify(settings.state_database_url)[0]
 
 
-def test_a_cached_admin_answer_is_audited_too(duck, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+def test_a_cached_admin_answer_is_audited_too(duck, tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A result-cache hit never reaches the executor; the answer's SQL still names what was shown raw."""
     import datetime as dt
 
