@@ -21,26 +21,27 @@ _GROUPS = {"data": "data", "catalog": "catalog", "tool": "tool", "keys": "keys",
 _TOP = ["sql", "guard", "evalcmd", "ask", "serve", "slack", "bench", "bench_load"]
 
 for name, module in _GROUPS.items():
-    try:
-        mod = importlib.import_module(f"app.commands.{module}")
-    except ModuleNotFoundError as err:
-        if err.name != f"app.commands.{module}":
-            raise
-        continue
-    app.add_typer(mod.app, name=name)
+    app.add_typer(importlib.import_module(f"app.commands.{module}").app, name=name)
 
 for module in _TOP:
-    try:
-        mod = importlib.import_module(f"app.commands.{module}")
-    except ModuleNotFoundError as err:
-        if err.name != f"app.commands.{module}":
-            raise
-        continue
-    mod.register(app)
+    importlib.import_module(f"app.commands.{module}").register(app)
 
 
 def main() -> None:
-    app()
+    """Run the CLI; a state or target database that cannot be reached is one sentence, not a traceback."""
+    import sqlalchemy as sa
+
+    from app.errors import LuckyError
+
+    try:
+        app()
+    except sa.exc.OperationalError as err:
+        typer.secho(f"Error: a database could not be reached ({type(err.orig).__name__}: {err.orig}).",
+                    err=True, fg="red")
+        raise SystemExit(1) from None
+    except LuckyError as err:
+        typer.secho(f"Error: {err}", err=True, fg="red")
+        raise SystemExit(1) from None
 
 
 if __name__ == "__main__":

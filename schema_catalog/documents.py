@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES_PATH = Path(__file__).resolve().parent / "examples.yaml"
 GOLDEN_DIR = ROOT / "evals" / "golden"
+FEEDBACK_SOURCE = "feedback"  # the ``source`` of admin-approved examples (from the state database) in the index
 
 Kind = Literal["table", "column", "codes", "example", "metric", "dimension", "segment"]
 
@@ -110,7 +111,7 @@ def sql_tables(sql: str, catalog: Catalog | None = None) -> list[str]:
 
 @dataclass(frozen=True)
 class Example:
-    """A question with the SQL that answers it (from examples.yaml or a golden suite)."""
+    """A question with the SQL that answers it (from examples.yaml, a golden suite or approved feedback)."""
 
     id: str
     question: str
@@ -118,7 +119,7 @@ class Example:
     source: str
 
 
-def read_examples(path: Path, source: str | None = None) -> list[Example]:
+def read_examples(path: Path) -> list[Example]:
     """Question/SQL pairs from a YAML file with ``cases:`` (golden format) or ``examples:``.
 
     Follow-up questions are read together with the question they follow (a lone "and last
@@ -127,7 +128,7 @@ def read_examples(path: Path, source: str | None = None) -> list[Example]:
     raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     rows = raw.get("cases") or raw.get("examples") or []
     by_id = {str(r.get("id")): r for r in rows if isinstance(r, dict)}
-    src = source or (f"golden:{raw.get('suite') or path.stem}" if "cases" in raw else path.name)
+    src = f"golden:{raw.get('suite') or path.stem}" if "cases" in raw else path.name
     out = []
     for r in rows:
         if not isinstance(r, dict) or not r.get("sql") or r.get("expect", "answer") != "answer":

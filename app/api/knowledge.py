@@ -67,7 +67,7 @@ def status(data_dir: Path) -> dict[str, Any]:
     from schema_catalog.index import get_index
 
     key = str(Path(data_dir).resolve())
-    present = (Path(data_dir) / "chroma").exists()
+    present = get_index(data_dir).chroma_url is not None or (Path(data_dir) / "chroma").exists()
     thread = _builders.get(key)
     out: dict[str, Any] = {"ok": True, "present": present, "open": _ready(get_index(data_dir)),
                            "building": bool(thread and thread.is_alive())}

@@ -1,8 +1,10 @@
 """Feedback on answers: anyone marks an answer right or wrong; admins decide what becomes an example.
 
 ``POST /v1/feedback`` records a verdict (with the answer's SQL, or a corrected SQL) as *pending*;
-``GET /v1/feedback`` and ``POST /v1/feedback/{id}/approve`` / ``reject`` are for admins. An approved
-pair is a retrieval example for the LLM engine from the next search on (see ``app/engine/feedback.py``).
+``GET /v1/feedback`` and ``POST /v1/feedback/{id}/approve`` / ``reject`` are for admins. Items live in
+the state database, so any replica can take any of these calls; an approved pair is a retrieval
+example from the next search on in this process, within a few seconds on the others (see
+``app/engine/feedback.py``).
 """
 
 from __future__ import annotations

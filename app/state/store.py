@@ -113,6 +113,24 @@ health_snapshots = sa.Table(
 """Row counts per table that ``db_health`` keeps per target (JSON in ``counts``) to measure growth."""
 
 
+feedback = sa.Table(
+    "feedback", metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("id", sa.String(16), nullable=False, unique=True),
+    sa.Column("question", sa.Text, nullable=False),
+    sa.Column("sql", sa.Text, nullable=True),
+    sa.Column("verdict", sa.String(8), nullable=False),
+    sa.Column("corrected_sql", sa.Text, nullable=True),
+    sa.Column("user", sa.String(96), nullable=False),
+    sa.Column("state", sa.String(16), nullable=False, index=True),
+    sa.Column("created", sa.String(32), nullable=False),
+    sa.Column("decided_by", sa.String(96), nullable=True),
+    sa.Column("decided", sa.String(32), nullable=True),
+)
+"""Answers people marked right or wrong, and the admins' decisions (``app/engine/feedback.py``); ``seq`` keeps
+arrival order. Approved rows are the retrieval examples every replica's catalog index reads."""
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     """WAL: readers never wait for the writer, commits skip most fsyncs; several worker processes share the file."""
     cur = dbapi_conn.cursor()
@@ -128,7 +146,10 @@ def state_engine(url: str) -> sa.Engine:
     sqlite = url.startswith("sqlite")
     if url.startswith("sqlite:///"):
         Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    engine = sa.create_engine(url, pool_pre_ping=not sqlite, **({} if sqlite else {"pool_recycle": 1800}))
+    options: dict[str, Any] = {} if sqlite else {"pool_recycle": 1800}
+    if url.startswith(("mysql", "mariadb")):  # fail in seconds, not the driver's default, when the host is gone
+        options["connect_args"] = {"connect_timeout": 5}
+    engine = sa.create_engine(url, pool_pre_ping=not sqlite, **options)
     if sqlite:
         event.listen(engine, "connect", _sqlite_pragmas)
     metadata.create_all(engine)

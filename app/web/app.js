@@ -37,6 +37,37 @@ function renderTable(el, columns, rows) {
   if (rows.length > 50) el.appendChild(document.createTextNode(`${rows.length - 50} more rows`));
 }
 
+// 👍/👎 under an answer: POST /v1/feedback. Nothing is learnt until an admin approves it.
+function wireFeedback(node, question, a) {
+  const box = $(".feedback", node);
+  const buttons = [$(".up", box), $(".down", box), $(".send-wrong", box)];
+  const note = $(".fb-status", box);
+  box.hidden = false;
+  const send = async (verdict, corrected) => {
+    buttons.forEach(b => { b.disabled = true; });
+    note.textContent = "Sending…";
+    try {
+      const item = await api("/v1/feedback", { method: "POST",
+        body: { question, verdict, sql: a.sql || null, corrected_sql: corrected || null } });
+      box.dataset.sent = verdict;
+      box.dataset.id = item.id;
+      $(".correction", box).hidden = true;
+      note.textContent = item.state === "pending"
+        ? "Thanks: an admin will review it before the assistant learns from it."
+        : "Thanks: noted.";
+    } catch (err) {
+      buttons.forEach(b => { b.disabled = false; });
+      note.textContent = err.message;
+    }
+  };
+  $(".up", box).addEventListener("click", () => send("right"));
+  $(".down", box).addEventListener("click", () => {
+    $(".correction", box).hidden = false;
+    $(".corrected", box).focus();
+  });
+  $(".send-wrong", box).addEventListener("click", () => send("wrong", $(".corrected", box).value.trim()));
+}
+
 async function ask(question) {
   const node = $("#turn").content.firstElementChild.cloneNode(true);
   $(".q", node).textContent = question;
@@ -64,6 +95,7 @@ async function ask(question) {
       await api("/v1/queries", { method: "POST", body: { title: question.slice(0, 120), question } });
       loadSaved();
     });
+    wireFeedback(node, question, a);
     if (a.chart_id) {
       const blob = await api(`/v1/charts/${a.chart_id}.png`);
       const img = $(".chart", node);

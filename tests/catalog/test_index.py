@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -13,6 +14,8 @@ from schema_catalog import Catalog, load_catalog
 from schema_catalog.documents import read_examples, sql_tables
 from schema_catalog.evaluate import evaluate
 from schema_catalog.index import CatalogIndex, tokens
+
+LOCAL: dict[str, Any] = {"state_url": None, "chroma_url": None}  # embedded, no feedback, whatever LUCKY_* says
 
 EXAMPLES = {"examples": [
     {"id": "fees", "question": "What did card processing cost us per wallet?",
@@ -27,7 +30,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[CatalogIndex, Path,
     root = tmp_path_factory.mktemp("index")
     examples = root / "examples.yaml"
     examples.write_text(yaml.safe_dump(EXAMPLES))
-    idx = CatalogIndex(root / "data", examples_path=examples, golden_dir=None, semantic=False)
+    idx = CatalogIndex(root / "data", examples_path=examples, golden_dir=None, semantic=False, **LOCAL)
     stats = idx.ensure()
     assert stats.built and stats.documents == len(idx.documents)
     return idx, root, examples
@@ -57,7 +60,8 @@ def test_persisted_with_our_embedding(built: tuple[CatalogIndex, Path, Path]) ->
     assert config["hnsw"]["space"] == "cosine"
     assert coll.metadata["content_hash"] == idx.content_hash and coll.count() == len(idx.documents)
     assert coll.metadata["build_seconds"] > 0
-    assert CatalogIndex(root / "data", examples_path=examples, golden_dir=None, semantic=False).ensure().built is False
+    again = CatalogIndex(root / "data", examples_path=examples, golden_dir=None, semantic=False, **LOCAL)
+    assert again.ensure().built is False
 
 
 def test_rebuilt_only_when_content_changes(tmp_path: Path) -> None:
@@ -65,13 +69,13 @@ def test_rebuilt_only_when_content_changes(tmp_path: Path) -> None:
     one = tmp_path / "one.yaml"
     one.write_text(yaml.safe_dump({"examples": [
         {"id": "n", "question": "how many stores", "sql": "SELECT COUNT(*) FROM luckyus_opshop.t_shop_info"}]}))
-    first = CatalogIndex(tmp_path / "d", catalog=small, examples_path=one, golden_dir=None, semantic=False)
+    first = CatalogIndex(tmp_path / "d", catalog=small, examples_path=one, golden_dir=None, semantic=False, **LOCAL)
     assert first.ensure().built
-    same = CatalogIndex(tmp_path / "d", catalog=small, examples_path=one, golden_dir=None, semantic=False)
+    same = CatalogIndex(tmp_path / "d", catalog=small, examples_path=one, golden_dir=None, semantic=False, **LOCAL)
     assert same.ensure().built is False
     two = tmp_path / "two.yaml"
     two.write_text(one.read_text().replace("how many stores", "number of stores"))
-    changed = CatalogIndex(tmp_path / "d", catalog=small, examples_path=two, golden_dir=None, semantic=False)
+    changed = CatalogIndex(tmp_path / "d", catalog=small, examples_path=two, golden_dir=None, semantic=False, **LOCAL)
     assert changed.content_hash != first.content_hash and changed.ensure().built
     # an index object opened before the rebuild recovers instead of failing on the dropped collection
     assert same.search("number of stores", 3).hits
@@ -192,3 +196,35 @@ def test_cli_index_and_eval(built: tuple[CatalogIndex, Path, Path], monkeypatch:
     report = json.loads(result.output)
     assert report["cases"] == 1 and report["recall@8"] == 1.0 and report["mrr"] > 0
     assert report["index_build_s"] > 0 and report["search_p50_ms"] > 0
+
+
+def test_cli_works_without_a_state_database(built: tuple[CatalogIndex, Path, Path], monkeypatch: pytest.MonkeyPatch,
+                                            tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """`lucky catalog index` / `search` where the state database is unreachable: no feedback examples, no error."""
+    import socket
+
+    import app.settings as app_settings
+    import schema_catalog.index as index_mod
+    from app.commands.catalog import app
+    from app.settings import Settings
+
+    idx, root, examples = built
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        unreachable = f"mysql+pymysql://lucky@127.0.0.1:{s.getsockname()[1]}/state"  # nobody listens there
+    monkeypatch.setattr(app_settings, "get_settings", lambda: Settings(state_url=unreachable, state_dir=tmp_path))
+    cut_off = CatalogIndex(root / "data", examples_path=examples, golden_dir=None, semantic=False, chroma_url=None)
+    assert cut_off.state_url == unreachable  # taken from the settings, as `get_index` does
+    monkeypatch.setitem(index_mod._indexes, str((root / "data").resolve()), cut_off)
+    runner = CliRunner()
+    built_stats = runner.invoke(app, ["index", "--data", str(root / "data"), "--json"])
+    assert built_stats.exit_code == 0, built_stats.output
+    stats = json.loads(built_stats.stdout)
+    assert stats["built"] is False and stats["documents"] == len(idx.documents)
+    found = runner.invoke(app, ["search", "Apple Pay fees", "--k", "3", "--json", "--data", str(root / "data")])
+    assert found.exit_code == 0, found.output
+    expected = [h.doc.id for h in idx.search("Apple Pay fees").hits[:3]]
+    assert [i["id"] for i in json.loads(found.stdout)["items"]] == expected
+    said = [r for r in caplog.records if "not read from the state database" in r.getMessage()]
+    assert len(said) == 1 and said[0].levelname == "WARNING"  # once, not on every search
+    assert all(d.source != "feedback" for d in cut_off.documents)

@@ -106,7 +106,7 @@ def retrieval_context(settings: Settings) -> ContextFn:
     try:
         from schema_catalog.index import CatalogIndex
 
-        index = CatalogIndex(settings.data_dir)
+        index = CatalogIndex(settings.data_dir, state_url=settings.state_database_url, chroma_url=settings.chroma_url)
         golden = tuple(sorted({d.source for d in index.documents if d.source.startswith("golden")}))
     except Exception:
         index, golden = None, ()
