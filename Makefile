@@ -32,11 +32,11 @@ browser:
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null; } || \
 	  echo "chromium is not installed: the web end-to-end test will fail"
 
-test: venv browser
+test: venv browser lint
 	$(VENV)/bin/pytest
 
 lint: venv
-	$(VENV)/bin/ruff check . && $(VENV)/bin/mypy app guardrails schema_catalog tools evals prompts
+	$(VENV)/bin/ruff check . && $(VENV)/bin/mypy .
 
 report: venv data
 	$(LUCKY) data report --data $(DATA)

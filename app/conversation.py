@@ -28,6 +28,8 @@ class Turn(BaseModel):
     intent: Intent | None = None
     sql: str | None = None
     pending: str | None = Field(None, description="the question a clarification is waiting to complete")
+    unknown: list[str] = Field(default_factory=list,
+                               description="words of the pending question the clarification asked about")
     columns: list[str] = Field(default_factory=list)
 
 

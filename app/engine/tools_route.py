@@ -44,10 +44,14 @@ def tool_params(fields: dict[str, Any], period: Period | None, store: str | None
     if period is not None and period.start is not None:
         if "start" in fields and "end" in fields:
             params["start"], params["end"] = period.start, period.end
+        elif "since" in fields and "until" in fields:
+            params["since"], params["until"] = period.start, period.end
         elif "as_of" in fields:
             params["as_of"] = period.end
-        elif "week_start" in fields:
-            params["week_start"] = period.start
+        elif "date" in fields and period.start == period.end:
+            params["date"] = period.start
+        elif "week_start" in fields and period.grain == "week":  # a named week, planned from its Monday
+            params["week_start"] = period.start - dt.timedelta(days=period.start.weekday())
     if store:
         for name in ("shop", "store"):
             if name in fields:

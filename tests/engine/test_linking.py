@@ -53,7 +53,7 @@ def test_a_named_option_resolves_the_ambiguity(parser: Parser) -> None:
     ("how many iced coconut lattes did we sell last week", "Iced Coconut Latte"),
     ("how many iced coconut late did we sell last week", "Iced Coconut Latte"),
     ("iced cocnut latte units sold last week", "Iced Coconut Latte"),
-    ("revenue from latte yesterday", "Latte"),
+    ("revenue from the latte yesterday", "Latte"),  # "the": the menu item; bare "latte" may mean every latte
 ])
 def test_products(parser: Parser, text: str, product: str) -> None:
     res = parser.parse(text, TODAY)

@@ -106,11 +106,12 @@ def test_extract_sql() -> None:
 
 
 def test_router_uses_the_llm_only_when_the_offline_engine_is_unsure(duck: Executor) -> None:
-    llm = LLMEngine(duck.settings, chat_model=scripted(GOOD), executor=duck, context=lambda q: "", use_tools=False)
+    chat = scripted(GOOD)
+    llm = LLMEngine(duck.settings, chat_model=chat, executor=duck, context=lambda q: "", use_tools=False)
     router = RouterEngine(OfflineEngine(duck.settings, executor=duck), duck.settings, llm=llm)
     sure = router.ask("How many orders did 8th & Broadway do yesterday?", principal=ADMIN, today=TODAY)
-    assert sure.engine == "offline" and llm.chat.seen == []
+    assert sure.engine == "offline" and chat.seen == []
     unsafe = router.ask("delete all orders", principal=ADMIN, today=TODAY)
-    assert unsafe.status == "refuse" and llm.chat.seen == []
+    assert unsafe.status == "refuse" and chat.seen == []
     unsure = router.ask("revenue from oat milk drinks yesterday", principal=ADMIN, today=TODAY)
-    assert unsure.engine == "llm" and len(llm.chat.seen) == 1
+    assert unsure.engine == "llm" and len(chat.seen) == 1

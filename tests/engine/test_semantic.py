@@ -62,4 +62,4 @@ def test_documents_are_flat_for_chroma() -> None:
     for _id, text, meta in docs:
         assert text and all(isinstance(v, str | int) for v in meta.values())
     revenue = dict((d[0], d) for d in docs)["metric:revenue"]
-    assert "SUM(o.pay_money)" in revenue[1] and "luckyus_sales_order.t_order" in revenue[2]["tables"]
+    assert "SUM(o.pay_money)" in revenue[1] and "luckyus_sales_order.t_order" in str(revenue[2]["tables"])

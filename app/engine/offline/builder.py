@@ -446,7 +446,7 @@ class Builder:
             else:
                 body = body.transform(windowize)
             if self.model.metrics.get(name) and self.model.metrics[name].percentile is not None:
-                body = _round(body, 1)
+                body = _round_exact(body, 1)
             new_exprs.append(body.as_(name))
         # group-by aliases are not visible in window partitions: use the value expressions
         alias_map = {p.alias: p.this for p in inner.expressions if isinstance(p, exp.Alias) and p.alias in dims}
@@ -600,6 +600,16 @@ class Builder:
         cols[:] = [OutColumn("share_pct", "share", "percent", mid), OutColumn(f"{mid}_part", "metric", fmt, mid),
                    OutColumn(f"{mid}_total", "metric", fmt, mid)]
         return select
+
+
+def _round_exact(e: exp.Expr, digits: int) -> exp.Expr:
+    """ROUND of a floating-point figure as if it had been computed in decimals: through DECIMAL(18, 6) first.
+
+    PERCENTILE_CONT interpolates in doubles, so an exact half such as 355.15 s arrives as 355.14999... and
+    ROUND(x, 1) gives 355.1. The interpolation of whole seconds has at most a few decimals, so casting to six
+    recovers the exact value, and ROUND of a DECIMAL rounds halves away from zero on MySQL, MariaDB and DuckDB
+    alike (the gold SQL's exact decimal arithmetic)."""
+    return _round(exp.Cast(this=e, to=exp.DataType.build("DECIMAL(18, 6)")), digits)
 
 
 def _unround(e: exp.Expr) -> exp.Expr:

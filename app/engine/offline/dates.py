@@ -4,7 +4,8 @@ A small grammar of regular expressions over the normalised tokens ("last week", 
 Christmas", "Q4 2025", "on Feb 3", "the last 7 days", "between 7 and 9 am", "on Mondays"), each
 resolved with ``dateutil`` arithmetic into a ``Period`` of local business days. Conventions
 (notes/SEMANTICS.md): weeks start on Monday; "this week/month/year" run to today; "the last N
-days" are the N whole days before today; a month or weekday without a year is the most recent one.
+days" are the N whole days before today ("including today": the N days ending today); a month or
+weekday without a year is the most recent one.
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ class DateHit:
     options: list[str] = field(default_factory=list)
     parts: list[Period] = field(default_factory=list)  # a range's two ends ("from December to January")
     shift: relativedelta | None = None  # "the same day last week": compare with the period moved back
+    back: str | None = None  # "the previous week", "the month before": in a follow-up, the unit before its period
 
 
 class DateError(ValueError):
@@ -129,6 +131,28 @@ def previous_period(p: Period) -> Period:
     return Period(start=s, end=p.end - dt.timedelta(days=n), label=label, grain=p.grain)
 
 
+def unit_before(p: Period, unit: str | None) -> Period:
+    """The whole calendar ``unit`` just before the one ``p`` starts in ("the week before" last week is the
+    Monday-to-Sunday week before it); with no unit, the period of the same length just before ``p``."""
+    if p.start is None:
+        raise DateError("an open-ended period has nothing before it")
+    s = p.start
+    if unit == "day":
+        return day_period(s - dt.timedelta(days=1))
+    if unit == "week":
+        monday = week_start(s) - dt.timedelta(days=7)
+        return week_period(monday, f"the week of {monday:%b %-d, %Y}")
+    if unit == "month":
+        first = s.replace(day=1) - relativedelta(months=1)
+        return month_period(first.year, first.month)
+    if unit == "quarter":
+        first = dt.date(s.year, 3 * ((s.month - 1) // 3) + 1, 1) - relativedelta(months=3)
+        return quarter_period(first.year, (first.month - 1) // 3 + 1)
+    if unit == "year":
+        return year_period(s.year - 1)
+    return previous_period(p)
+
+
 def same_period_last_year(p: Period) -> Period:
     if p.start is None:
         raise DateError("an open-ended period has no previous year")
@@ -183,7 +207,7 @@ _POINT = (
     r"|(?:(?:q(?P<q>[1-4])|(?:the )?(?P<qo>first|second|third|fourth|1st|2nd|3rd|4th) quarter)"
     r"(?: (?:of )?(?P<qyear>20\d\d))?)"
     r"|(?:(?:(?P<rel>last|this) )?(?P<mon3>" + _MONS + r")(?: (?P<year3>20\d\d))?)"
-    r"|(?P<year4>20[12]\d)"
+    r"|(?:(?:(?:the )?calendar (?:year )?|(?:the )?year )?(?P<year4>20[12]\d))"
     r"|(?P<rel_day>day before yesterday|yesterday|today|tonight)"
     r"|(?:(?:(?P<wrel>this|last|past|previous) )?(?P<wd>" + "|".join(WEEKDAYS) + r"))"
 )
@@ -302,9 +326,13 @@ def _relative(m: re.Match[str], today: dt.date) -> Period:
 
 
 def _rolling(m: re.Match[str], today: dt.date) -> Period:
+    """'the last N days' are the N whole days before today; 'including today' moves the window to end today
+    (still N days long), 'full days' / 'not counting today' only restate the default."""
     g = {k: v for k, v in m.groupdict().items() if v is not None}
     n = _num(g["n"]) if "n" in g else 1
     unit = g["unit"].rstrip("s")
+    if "incl" in g:
+        today = today + dt.timedelta(days=1)  # the same window, one day later: it ends today
     end = today - dt.timedelta(days=1)
     if unit == "day":
         start = today - dt.timedelta(days=n)
@@ -317,6 +345,8 @@ def _rolling(m: re.Match[str], today: dt.date) -> Period:
     else:
         start = today - relativedelta(years=n)
     label = f"the last {n} {unit}s" if n != 1 else f"the past {unit}"
+    if "incl" in g:
+        label += " including today"
     return Period(start=start, end=end, label=label, grain="custom")
 
 
@@ -354,8 +384,11 @@ def _to_date(m: re.Match[str], today: dt.date) -> Period:
 _RELATIVE = (r"(?:(?:the )?(?P<which>this|current|last|previous|prior|next)"
              r" (?P<unit1>weekend|week|month|quarter|year))")
 _RELATIVE_ALT = r"(?:(?:the )?(?P<which>week before last|month before last))"
+_TODAY_IN = r"(?:up to and including|including|incl|inclusive of|through|thru|to) today"
+_TODAY_OUT = r"(?:not counting|not including|excluding|except|without|before) today"
 _ROLLING = (r"(?:(?:in |over |during |for )?(?:the )?(?:last|past|previous|trailing|rolling) (?:" + _NUM
-            + r" )?" + _UNIT + r")")
+            + r" )?(?:(?:full|complete|whole|entire) )?" + _UNIT
+            + r"(?: (?:\| )?(?:(?P<incl>" + _TODAY_IN + r")|" + _TODAY_OUT + r")(?: \|)?)?)")
 _AGO = _NUM + r" " + _UNIT + r" ago"
 _TO_DATE = (r"(?:(?P<tdu>ytd|mtd|wtd|qtd)|(?P<tdu2>year|month|week|quarter) to date"
             r"|(?P<tdmon>" + _MONS + r") to date"
@@ -488,9 +521,11 @@ def _resolve(name: str, m: re.Match[str], today: dt.date) -> DateHit | None:
             fake = re.match(r"(?P<which>.+) (?P<unit1>week|month)$", f"{g['which2']} {g['which2'].split()[0]}")
             assert fake is not None
             return DateHit(0, 0, "period", _relative(fake, today), text=text)
-        return DateHit(0, 0, "period", _relative(m, today), text=text)
+        back = g.get("unit1") if g.get("which") in ("previous", "prior") else None
+        return DateHit(0, 0, "period", _relative(m, today), text=text, back=back)
     if name == "previous":
-        return DateHit(0, 0, "previous", text=text)
+        unit = next((w for w in text.split() if w in ("day", "week", "month", "quarter", "year")), None)
+        return DateHit(0, 0, "previous", text=text, back=unit)
     if name == "shift":
         unit = m.group("shift") or m.group("shift2")
         delta = {"week": relativedelta(weeks=1), "month": relativedelta(months=1), "year": relativedelta(years=1)}

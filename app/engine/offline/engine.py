@@ -70,8 +70,9 @@ class OfflineEngine:
         started = time.perf_counter()
         today = today or self.settings.today
         turn = self.conversations.get(conversation_id) if conversation_id else None
+        unknown: list[str] = []
         try:
-            answer, intent = self._answer(question, turn, principal, today)
+            answer, intent = self._answer(question, turn, principal, today, unknown)
         except LuckyError as err:
             answer, intent = Answer(status="error", question=question, reason=err.message), None
         answer.engine = self.name
@@ -80,13 +81,16 @@ class OfflineEngine:
         answer.elapsed_ms = round((time.perf_counter() - started) * 1000, 2)
         answer.timings["total_ms"] = answer.elapsed_ms
         if conversation_id:
-            self._remember(conversation_id, question, answer, intent, turn)
+            self._remember(conversation_id, question, answer, intent, turn, unknown)
         return answer
 
-    def _remember(self, cid: str, question: str, answer: Answer, intent: Intent | None, prev: Turn | None) -> None:
+    def _remember(self, cid: str, question: str, answer: Answer, intent: Intent | None, prev: Turn | None,
+                  unknown: list[str] | None = None) -> None:
         if answer.status == "clarify":
+            still = bool(prev and prev.pending)
             pending = f"{prev.pending} {question}" if prev and prev.pending else question
-            self.conversations.put(cid, Turn(question=question, status="clarify", pending=pending,
+            words = list(prev.unknown if prev and still else []) + list(unknown or [])
+            self.conversations.put(cid, Turn(question=question, status="clarify", pending=pending, unknown=words,
                                              intent=prev.intent if prev else None, sql=prev.sql if prev else None))
         elif answer.status == "answer" and intent is not None:
             self.conversations.put(cid, Turn(question=question, status="answer", intent=intent, sql=answer.sql,
@@ -97,7 +101,8 @@ class OfflineEngine:
     def _parse(self, question: str, turn: Turn | None, today: dt.date) -> ParseResult:
         t = time.perf_counter()
         if turn is not None and turn.pending:
-            combined = self.parser.parse(f"{turn.pending} | {question}", today)
+            # the reply explains the words the clarification was about ("the pop-up?" -> "the Columbia one")
+            combined = self.parser.parse(f"{turn.pending} | {question}", today, ignore=frozenset(turn.unknown))
             if combined.status in ("answer", "tool"):
                 combined.explanation += " (with your clarification)"
                 return combined
@@ -107,7 +112,8 @@ class OfflineEngine:
         return res
 
     def _answer(self, question: str, turn: Turn | None, principal: Principal,
-                today: dt.date) -> tuple[Answer, Intent | None]:
+                today: dt.date, unknown: list[str] | None = None) -> tuple[Answer, Intent | None]:
+        """The answer and the intent it came from; ``unknown`` receives the words a clarification is about."""
         t0 = time.perf_counter()
         self._parse_ms = 0.0
         res = self._parse(question, turn, today)
@@ -116,6 +122,8 @@ class OfflineEngine:
             return Answer(status="refuse", reason=res.reason, understood=res.explanation,
                           confidence=res.confidence, timings={"parse_ms": round(parse_ms, 2)}), None
         if res.status == "clarify":
+            if unknown is not None:
+                unknown.extend(res.unknown)
             return Answer(status="clarify", clarification=res.clarification, options=res.options,
                           understood=res.explanation, confidence=res.confidence,
                           timings={"parse_ms": round(parse_ms, 2)}), None

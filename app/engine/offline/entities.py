@@ -8,6 +8,7 @@ dataset's fingerprint (``data_dir/dataset.json``) and target.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import threading
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ class Store:
     neighbourhood: str | None
     address: str | None
     has_orders: bool
+    opened: dt.date | None = None  # t_shop_info.set_up_time: "the new store" lists the newest first
 
 
 @dataclass(frozen=True)
@@ -110,14 +112,14 @@ def _read(executor: Executor, target: str, fp: str, known_stores: tuple[str, ...
     traded = {int(str(r[0])) for r in _rows(executor, target, traded_q)}
     stores_q = (
         exp.select(_col("id", "s"), _col("shop_name", "s"), _col("shop_no", "s"), _col("neighbourhood", "s"),
-                   _col("address", "s"))
+                   _col("address", "s"), _col("set_up_time", "s"))
         .from_(exp.to_table("luckyus_opshop.t_shop_info", alias="s"))
         .where(exp.EQ(this=_col("test_flag", "s"), expression=exp.Literal.number(0)))
         .order_by(_col("id", "s"))
     )
     named = set(known_stores)
-    stores = [Store(int(str(r[0])), str(r[1]), str(r[2]), _opt(r[3]), _opt(r[4]), int(str(r[0])) in traded)
-              for r in _rows(executor, target, stores_q)]
+    stores = [Store(int(str(r[0])), str(r[1]), str(r[2]), _opt(r[3]), _opt(r[4]), int(str(r[0])) in traded,
+                    _day(r[5])) for r in _rows(executor, target, stores_q)]
     stores = [s for s in stores if s.has_orders or s.name in named]
     products_q = (
         exp.select(_col("name", "c"), _col("one_category_name", "c"))
@@ -152,6 +154,17 @@ def _read(executor: Executor, target: str, fp: str, known_stores: tuple[str, ...
 
 def _opt(v: object) -> str | None:
     return None if v is None or str(v).strip() == "" else str(v)
+
+
+def _day(v: object) -> dt.date | None:
+    if isinstance(v, dt.datetime):
+        return v.date()
+    if isinstance(v, dt.date):
+        return v
+    try:
+        return dt.date.fromisoformat(str(v)[:10]) if v is not None else None
+    except ValueError:
+        return None
 
 
 def clear_cache() -> None:

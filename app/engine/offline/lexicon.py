@@ -55,7 +55,8 @@ WORDS: dict[str, list[str]] = {
                 "side by side", "difference between", "differ", "compare to", "compared to", "compared with",
                 "stack up", "stacks up", "than"],
     "share": ["share", "percent", "percentage", "%", "proportion", "fraction", "portion", "mix", "what part",
-              "contribution", "percent of total", "share of total", "split of"],
+              "contribution", "percent of total", "share of total", "split of", "account for", "accounted for",
+              "accounts for", "make up", "made up", "makes up"],
     "growth": ["growth", "grow", "grew", "growing", "change", "changed", "increase", "increased", "decrease",
                "decreased", "decline", "declined", "delta", "up or down", "percent change", "pct change",
                "% change", "growth rate", "gain", "fell", "rise", "rose", "yoy", "year over year",
@@ -116,6 +117,8 @@ meant mean means i'm im sorry instead thx cheers completed complete successful t
 paying charged charging comes places counting counted include included including until till quite everything
 anything something whatever
 used use uses
+serve served serving collect collected collecting away gave given giving
+newest newer newly recently youngest oldest older original main flagship usual
 """
 FILLER: frozenset[str] = frozenset(_FILLER_TEXT.split())
 
@@ -128,6 +131,8 @@ class Lexicon:
     fuzzy: dict[str, list[Concept]] = field(default_factory=lambda: defaultdict(list))
     vocabulary: set[str] = field(default_factory=set)
     max_len: int = 1
+    areas: dict[str, list[str]] = field(default_factory=dict)  # area phrase -> neighbourhood labels it covers
+    families: dict[str, list[str]] = field(default_factory=dict)  # product word -> menu items named with it
 
     def add(self, phrase: str | tuple[str, ...], concept: Concept, *, fuzzy: bool = False) -> None:
         k = phrase if isinstance(phrase, tuple) else phrase_key(phrase)
@@ -150,12 +155,41 @@ class Lexicon:
 
 _STREET = {"st", "ave", "ln", "and", "the", "street", "avenue", "lane", "rd", "blvd", "pl", "ny", "nyc"}
 _ORDINAL = re.compile(r"^\d+(st|nd|rd|th)$")
+# Words in store names that mean something else in a question ("winter sales" is not the Winter Village kiosk).
+_NOT_A_PLACE = {"winter", "summer", "spring", "fall", "autumn", "holiday", "holidays", "express", "grand"}
 
 
-def _store_aliases(cat: EntityCatalog) -> tuple[dict[str, list[str]], dict[str, set[str]]]:
-    """Full-name variants per store, and distinctive single words -> the stores they may mean."""
+def _contains(words: list[str], phrase: list[str]) -> bool:
+    n = len(phrase)
+    return any(words[i:i + n] == phrase for i in range(len(words) - n + 1))
+
+
+def area_index(cat: EntityCatalog) -> dict[str, list[str]]:
+    """Area phrases people say -> the neighbourhood labels that contain them as whole words.
+
+    A label such as "Hell's Kitchen/Midtown West" names several areas; each part ("Midtown West", and
+    "Midtown" where another label has it as a part of its own) is an area, and an area covers every label
+    that mentions it: "midtown" is Midtown, Garment District/Midtown and Hell's Kitchen/Midtown West."""
+    labels = {n: tokenise(n) for n in cat.neighbourhoods}
+    phrases: set[str] = set()
+    for n in cat.neighbourhoods:
+        phrases.add(" ".join(tokenise(n)))
+        for part in n.split("/"):
+            if tokenise(part):
+                phrases.add(" ".join(tokenise(part)))
+    return {p: sorted(n for n, toks in labels.items() if _contains(toks, p.split())) for p in sorted(phrases)}
+
+
+def _store_aliases(cat: EntityCatalog, areas: dict[str, list[str]]
+                   ) -> tuple[dict[str, list[str]], dict[str, set[str]]]:
+    """Full-name variants per store, and words of store names -> the stores they may mean.
+
+    A word (or a hyphenated pair such as "pop-up") means every store whose name or neighbourhood has it:
+    "broadway" and "pop-up" name two stores each and make the parser ask, "columbia" names one. Area
+    phrases are left to the neighbourhood index."""
     variants: dict[str, list[str]] = {}
     words: dict[str, set[str]] = defaultdict(set)
+    hoods = {s.name: tokenise(s.neighbourhood or "") for s in cat.stores}
     for s in cat.stores:
         toks = tokenise(s.name)
         v = {" ".join(toks), " ".join(t for t in toks if t != "and")}
@@ -167,10 +201,38 @@ def _store_aliases(cat: EntityCatalog) -> tuple[dict[str, list[str]], dict[str, 
                 for suffix in ("", " ave", " st", " avenue", " street"):
                     words[t + suffix].add(s.name)
                 continue
-            if t in _STREET or t.isdigit() or _ORDINAL.match(t) or len(t) < 4:
+            if t in _STREET or t.isdigit() or _ORDINAL.match(t) or len(t) < 4 or t in areas:
                 continue
             words[t].add(s.name)
+            words[t] |= {o.name for o in cat.stores if t in hoods[o.name]}
+        for part in re.findall(r"[A-Za-z]+-[A-Za-z]+", s.name):  # "Pop-up": "pop up", "popup"
+            for form in (" ".join(tokenise(part)), part.lower().replace("-", "")):
+                words[form] |= {o.name for o in cat.stores if part.lower() in o.name.lower()}
     return variants, words
+
+
+FAMILY = "family:"
+
+
+def _add_families(lex: Lexicon, cat: EntityCatalog) -> None:
+    """Kinds of menu item named by the last word of several items ("croissants": Almond Croissant, Butter
+    Croissant, ...). The word means all of them; where one item is called just that ("Latte"), the plural
+    "lattes" is ambiguous and the parser asks. "all lattes" / "every latte" always mean the family. Words
+    with another meaning (a category, a segment, a grammar word) are left alone."""
+    heads: dict[str, list[str]] = defaultdict(list)
+    for prod in cat.products:
+        toks = tokenise(prod.name)
+        if toks and toks[-1].isalpha() and len(toks[-1]) >= 3:
+            heads[key(toks[-1:])[0]].append(prod.name)
+    for word, names in sorted(heads.items()):
+        if len(names) < 2 or any(not (c.kind == "value" and c.id == "product") for c in lex.lookup((word,))):
+            continue
+        lex.families[word] = sorted(set(names))
+        fam = Concept("value", "product", FAMILY + word, f"all {word}s")
+        lex.add((word,), fam)
+        for lead in ("all", "every", "any", "all the"):
+            lex.add((*lead.split(), word), fam)
+        lex.add((word, "family"), fam)
 
 
 def build_lexicon(model: SemanticModel, cat: EntityCatalog, tools: dict[str, list[str]]) -> Lexicon:
@@ -203,7 +265,8 @@ def build_lexicon(model: SemanticModel, cat: EntityCatalog, tools: dict[str, lis
             for syn in model.code_synonyms(did).get(code, []):
                 lex.add(syn, Concept("value", did, code, label), fuzzy=len(syn) >= 6)
     # data-backed names
-    variants, words = _store_aliases(cat)
+    lex.areas = area_index(cat)
+    variants, words = _store_aliases(cat, lex.areas)
     for store in cat.stores:
         c = Concept("value", "store", store.name, store.name)
         for v in variants[store.name]:
@@ -216,6 +279,8 @@ def build_lexicon(model: SemanticModel, cat: EntityCatalog, tools: dict[str, lis
         if len(names) > 1 or (_ORDINAL.match(k[0]) and not lex.lookup(k)):
             for n in sorted(names):
                 lex.add(k, Concept("value", "store", n, n))
+        elif len(k[0]) >= 5 and k[0] not in _NOT_A_PLACE and not lex.lookup(k) and k[0] not in FILLER:
+            lex.add(k, Concept("value", "store", next(iter(names)), next(iter(names))))  # "the Columbia one"
     for prod in cat.products:
         lex.add(prod.name, Concept("value", "product", prod.name, prod.name), fuzzy=True)
     for c_name in cat.categories:
@@ -226,14 +291,25 @@ def build_lexicon(model: SemanticModel, cat: EntityCatalog, tools: dict[str, lis
         lex.add(name, c, fuzzy=True)
         for syn in pay_syn.get(cid, []):
             lex.add(syn, c, fuzzy=len(syn) >= 6)
-    for n in cat.neighbourhoods:
-        lex.add(n, Concept("value", "neighbourhood", n, n), fuzzy=True)
+    parts = {" ".join(tokenise(p)): p.strip() for n in cat.neighbourhoods for p in [n, *n.split("/")]}
+    for phrase, labels in lex.areas.items():
+        if labels:
+            lex.add(tuple(phrase.split()), Concept("value", "neighbourhood", phrase, parts.get(phrase, phrase)),
+                    fuzzy=len(phrase) >= 6)
+    for area, syns in model.code_synonyms("neighbourhood").items():
+        phrase = " ".join(tokenise(str(area)))
+        covered = [n for n in cat.neighbourhoods if _contains(tokenise(n), phrase.split())]
+        if covered:  # "FiDi" for the Financial District, when the data has one
+            lex.areas.setdefault(phrase, sorted(covered))
+            for syn in syns:
+                lex.add(syn, Concept("value", "neighbourhood", phrase, str(area)), fuzzy=len(syn) >= 6)
     for mt in cat.machine_types:
         lex.add(mt, Concept("value", "machine_type", mt, mt), fuzzy=True)
         if mt.lower().endswith("s") is False:
             lex.add(mt + "s", Concept("value", "machine_type", mt, mt))
     for g in cat.ingredients:
         lex.add(g, Concept("value", "ingredient", g, g))
+    _add_families(lex, cat)
     for phrases in tools.values():
         for p in phrases:
             lex.vocabulary.update(phrase_key(p))

@@ -23,7 +23,7 @@ from app.engine.intent import Comparison, Condition, Intent, Period
 from app.engine.offline import dates as D
 from app.engine.offline import safety
 from app.engine.offline.entities import EntityCatalog
-from app.engine.offline.lexicon import FILLER, Concept, Lexicon
+from app.engine.offline.lexicon import FAMILY, FILLER, Concept, Lexicon
 from app.engine.offline.text import singular, tokenise
 from schema_catalog.semantic import SemanticModel, parse_fragment
 
@@ -45,8 +45,14 @@ _FOLLOW_UP_START = ("and", "what about", "how about", "same", "now", "only", "ju
 _PAIRS = [("weekday", "weekend"), ("iced", "hot"), ("drink", "food")]
 _PREFER_DEFAULT = ("value", "segment", "metric", "dimension", "ambiguous", "tool", "word")
 _PREFER_GROUP = ("dimension", "segment", "metric", "value", "ambiguous", "tool", "word")
-_TRIGGER_STOP = {"the", "a", "an", "of", "is", "was", "for", "to", "and", "are"}
+_TRIGGER_STOP = {"the", "a", "an", "of", "is", "was", "were", "for", "to", "and", "are", "our", "my", "your", "their"}
 _PREFER_COUNT = ("metric", "value", "segment", "dimension", "ambiguous", "tool", "word")
+# Words that pick out one member of a dimension without naming it ("the new store", "our oldest shop"):
+# the parser cannot place them, so it asks rather than drop them.
+_NEWEST = {"new", "newest", "newer", "newly", "latest", "recent", "recently", "youngest"}
+_OLDEST = {"old", "oldest", "older", "original"}
+_QUALIFIERS = _NEWEST | _OLDEST | {"main", "flagship", "usual"}
+_DETERMINERS = {"the", "our", "that", "this", "my", "your", "their"}
 
 
 @dataclass
@@ -135,6 +141,9 @@ class _State:
     counted: list[str] = field(default_factory=list)
     shift: relativedelta | None = None
     shift_label: str = ""
+    back_periods: list[Period] = field(default_factory=list)
+    back_unit: str | None = None
+    noun_metrics: set[str] = field(default_factory=set)
 
 
 class Parser:
@@ -144,7 +153,7 @@ class Parser:
                  tools: dict[str, list[str]] | None = None) -> None:
         self.model = model
         self.tools = tools if tools is not None else dict(model.tools)
-        self._triggers = [(frozenset(singular(w) for w in tokenise(p) if w not in _TRIGGER_STOP), name)
+        self._triggers = [(tuple(singular(w) for w in tokenise(p) if w not in _TRIGGER_STOP), name)
                           for name, phrases in self.tools.items() for p in phrases]
         self._triggers = [(need, name) for need, name in self._triggers if need]
         self.lex = lexicon
@@ -154,7 +163,9 @@ class Parser:
         self._additive = {mid for mid, m in model.metrics.items() if m.percentile is None and _additive(m.sql)}
 
     # ------------------------------------------------------------------ entry point
-    def parse(self, question: str, today: dt.date, previous: Intent | None = None) -> ParseResult:
+    def parse(self, question: str, today: dt.date, previous: Intent | None = None,
+              ignore: frozenset[str] = frozenset()) -> ParseResult:
+        """``ignore``: words that are not to be read (a clarification reply has explained them)."""
         refusal = safety.check(question, today)
         if refusal is not None:
             return ParseResult("refuse", reason=refusal.reason, confidence=0.95,
@@ -164,6 +175,9 @@ class Parser:
             return ParseResult("clarify", clarification="What would you like to know?", confidence=0.0)
         tokens, corrections = self._correct(tokens)
         items = self._segment(tokens, today)
+        for it in items:
+            if it.kind == "unknown" and it.text in ignore:
+                it.kind = "filler"
         self._fuzzy(items)
         try:
             return self._interpret(items, tokens, today, previous, corrections)
@@ -187,7 +201,8 @@ class Parser:
                 continue
             limit = 1 if len(tok) < 8 else 2
             best = process.extract(tok, self._vocab, scorer=Levenshtein.distance, score_cutoff=limit, limit=3)
-            best = [b for b in best if b[1] <= limit]
+            # typos keep their first letter; a different first letter is another word ('newest' is not 'fewest')
+            best = [b for b in best if b[1] <= limit and b[0][0] == tok[0]]
             if best and (len(best) == 1 or best[0][1] < best[1][1]):
                 out.append(best[0][0])
                 notes.append(f"read '{tok}' as '{best[0][0]}'")
@@ -283,6 +298,8 @@ class Parser:
             return ParseResult("show_sql", confidence=0.95, explanation="show the SQL of the previous answer")
         self._check_ambiguity(items)
         self._absorb_lifts(items, tokens)
+        self._families(items, tokens)
+        self._place_refs(items, tokens, today)
 
         st = _State(text=text)
         st.confidence *= 0.95 ** len(corrections)
@@ -293,7 +310,11 @@ class Parser:
         is_follow_up = previous is not None and (text.startswith(_FOLLOW_UP_START) or not (
             st.metrics or st.weak_metrics) or len(tokens) <= 4)
         if unknown:
+            qualified = self._unknown_qualifier(items)
+            if qualified is not None:
+                return qualified
             return self._unknown(unknown, st)
+        st.deictic = [d for d in st.deictic if self._splits(d, st.metrics)]
         if st.deictic and not (is_follow_up and previous is not None):
             did = st.deictic[0]
             if did != "store" or not st.my_store:
@@ -302,6 +323,16 @@ class Parser:
         intent = self._build(st, today, previous if is_follow_up else None)
         intent.explanation = self.explain(intent, st.assumptions)
         return ParseResult("answer", intent=intent, confidence=intent.confidence, explanation=intent.explanation)
+
+    def _splits(self, did: str, metrics: list[str]) -> bool:
+        """Whether one of the question's measures can be split by ``did``: 'signed up for the app' names no
+        channel to ask about, because sign-ups have no channel."""
+        m = self.model
+        mids = [x for x in metrics if not any(x in m.metrics[o].replaces for o in metrics if o != x)]
+        if not mids:
+            return True
+        have = set(m.dimension_sources(did))
+        return any(have & (set(m.metrics[x].sql) | set(m.metrics[x].alternates)) for x in mids)
 
     def _absorb_lifts(self, items: list[Item], tokens: list[str]) -> None:
         """Words of a filter-lifting phrase ('all currencies', 'including test shops') are not data words."""
@@ -319,6 +350,73 @@ class Parser:
                             if it.kind != "date" and it.start <= hi and it.end > lo:
                                 it.kind, it.concepts = "filler", []
 
+    def _families(self, items: list[Item], tokens: list[str]) -> None:
+        """'the Latte' / 'a latte' is the menu item; 'lattes' or 'latte sales' may be it or every latte (the
+        parser asks). A word that is only a kind of item ('croissants') means all of them."""
+        for it in items:
+            vals = it.of("value")
+            fam = [c for c in vals if str(c.value).startswith(FAMILY)]
+            det = tokens[it.start - 1] if it.start > 0 else ""
+            if fam and len(vals) > len(fam) and all(w == singular(w) for w in it.words) and \
+                    det in _DETERMINERS | {"a", "an", "one", "each", "per"}:
+                it.concepts = [c for c in it.concepts if c not in fam]
+
+    def _place_refs(self, items: list[Item], tokens: list[str], today: dt.date) -> None:
+        """'the midtown store', 'the new store', 'the downtown store': a word before a store (or product) noun
+        that picks out one member. An area with one store is that store; an area with several, a word such as
+        'new', or a word the parser does not know makes it ask which one, listing the candidates. A store named
+        elsewhere in the question ('the midtown one, 37th & Broadway') settles it."""
+        named = any(it.kind == "lex" and len([c for c in it.of("value") if c.id == "store"]) == 1 for it in items)
+        for k, it in enumerate(items):
+            if k == 0 or it.kind != "lex" or not it.has("dimension") or it.has("value") or it.has("metric"):
+                continue
+            did = it.of("dimension")[0].id
+            if not self.model.dimensions[did].entity:
+                continue
+            prev = items[k - 1]
+            det = tokens[prev.start - 1] if prev.start > 0 else ""
+            noun = it.words[-1]
+            phrase = " ".join(w for w in (det if det in _DETERMINERS else "", prev.text, it.text) if w)
+            stores = [s for s in self.cat.stores if s.has_orders]
+            if did == "store" and noun == singular(noun) and prev.kind == "lex" and prev.has("value") and all(
+                    c.id == "neighbourhood" for c in prev.of("value")):
+                area = prev.of("value")[0]
+                labels = self.lex.areas.get(str(area.value), [str(area.value)])
+                inside = [s for s in self.cat.stores if s.neighbourhood in labels]
+                if named:  # "the midtown store | 37th & Broadway": the name settles it
+                    prev.kind, prev.concepts = "filler", []
+                    it.kind, it.concepts = "filler", []
+                    continue
+                if not inside:
+                    continue
+                if len(inside) == 1:
+                    prev.concepts = [Concept("value", "store", inside[0].name, inside[0].name)]
+                    it.kind, it.concepts = "filler", []
+                    continue
+                listed = ", ".join(f"{s.name} ({s.neighbourhood})" for s in inside)
+                raise NeedClarification(f"Which store do you mean by '{phrase}'? {len(inside)} stores are in "
+                                        f"{area.label}: {listed}.", [s.name for s in inside])
+            qualifier = prev.kind == "filler" and prev.text in _QUALIFIERS
+            unknown = did == "store" and prev.kind == "unknown" and det in _DETERMINERS and prev.text.isalpha()
+            if not (qualifier or unknown):
+                continue
+            if named and did == "store":
+                prev.kind, prev.concepts = "filler", []
+                it.kind, it.concepts = "filler", []
+                continue
+            label = self.model.dimensions[did].label
+            if did != "store":
+                raise NeedClarification(f"Which {label} do you mean by '{phrase}'? I can't tell from the data "
+                                        f"which one '{prev.text}' picks out; please name it.")
+            dated = [s for s in stores if s.opened is not None and s.opened <= today]
+            if prev.text in _NEWEST | _OLDEST and dated:
+                dated.sort(key=lambda s: (s.opened or today, s.name), reverse=prev.text in _NEWEST)
+                which = "most recently" if prev.text in _NEWEST else "first"
+                listed = ", ".join(f"{s.name} (opened {s.opened:%b %-d, %Y})" for s in dated[:3])
+                raise NeedClarification(f"Which store do you mean by '{phrase}'? The {which} opened stores are "
+                                        f"{listed}.", [s.name for s in dated[:3]])
+            raise NeedClarification(f"Which store do you mean by '{phrase}'?", [s.name for s in stores])
+
     def _options_for(self, did: str) -> list[str]:
         if did == "store":
             return [s.name for s in self.cat.stores if s.has_orders]
@@ -327,11 +425,13 @@ class Parser:
         return []
 
     def _tool(self, tokens: list[str]) -> str | None:
-        """A departmental tool named by one of its trigger phrases (all of the phrase's words present)."""
-        words = {singular(t) for t in tokens}
+        """A departmental tool named by one of its trigger phrases, said as a phrase: its words next to each
+        other and in order (articles aside). Words scattered over the question do not count: 'run the
+        recon ... tie out' does not say 'run out'. The longest phrase wins."""
+        words = [singular(t) for t in tokens if t not in _TRIGGER_STOP]
         best: tuple[int, str] | None = None
         for need, name in self._triggers:
-            if need <= words and (best is None or len(need) > best[0]):
+            if (best is None or len(need) > best[0]) and _contains(words, need):
                 best = (len(need), name)
         return best[1] if best else None
 
@@ -344,6 +444,29 @@ class Parser:
                 amb = self.model.ambiguous[c.id]
                 if not any(o.kind != "ambiguous" for o in it.concepts):
                     raise NeedClarification(amb.question, amb.options)
+
+    def _unknown_qualifier(self, items: list[Item]) -> ParseResult | None:
+        """'walk-in customers', 'loyal customers': an unknown word that qualifies a measure asks for a kind of
+        customer (order, ...) the data does not record. Say so, rather than answer for all of them or ask
+        what the word means."""
+        for k, it in enumerate(items):
+            if it.kind != "unknown" or not it.text.isalpha():
+                continue
+            j = k + 1
+            while j < len(items) and items[j].kind == "filler" and items[j].text in ("in", "up", "out", "on"):
+                j += 1
+            if j < len(items) and items[j].kind == "lex" and items[j].has("metric") and not items[j].has("value"):
+                counted = [c for c in items[j].of("metric") if self.model.metrics[c.id].format == "integer"]
+                if not counted:
+                    continue
+                words = " ".join(x.text for x in items[k:j])
+                label = counted[0].label
+                return ParseResult("refuse", reason=f"The data has no way to tell '{words}' {label} apart from "
+                                                    f"the others, so I can't count them separately. "
+                                                    + safety.CAN_ANSWER,
+                                   confidence=0.3, unknown=[it.text],
+                                   explanation=f"no data on '{words}' {label}")
+        return None
 
     def _unknown(self, unknown: list[str], st: _State) -> ParseResult:
         words = ", ".join(f"'{u}'" for u in unknown)
@@ -404,7 +527,7 @@ class Parser:
                 did = it.of("dimension")[0].id
                 prev = items[k - 1] if k > 0 else None
                 if prev is not None and prev.kind == "lex" and prev.has("value") and (
-                        any(c.id == did for c in prev.of("value")) or did == "user"):
+                        any(c.id == did for c in prev.of("value")) or (did == "user" and cue not in ("rank", "which"))):
                     continue  # "the 8th & Broadway store", "iPhone users", "the Matcha category"
                 if prev is not None and prev.kind == "lex" and prev.has("segment") and did in ("user", "product"):
                     pass
@@ -437,6 +560,8 @@ class Parser:
                     st.plural = last.endswith("s") and last != singular(last)
             elif kind == "metric":
                 mid = next(c.id for c in content if c.kind == "metric")
+                if k > 0 and items[k - 1].kind == "lex" and items[k - 1].has("value"):
+                    st.noun_metrics.add(mid)  # "credit card payments": may only name the rows
                 if negate:
                     label = self.model.metrics[mid].label
                     raise NeedClarification(f"I can't take {label} out of another measure. Do you want the figures "
@@ -446,7 +571,7 @@ class Parser:
                 if mid not in st.metrics:
                     st.metrics.append(mid)
             elif kind == "value":
-                self._value(it, st, negate, resolved_values)
+                self._value(it, st, negate, resolved_values, items[k + 1] if k + 1 < len(items) else None)
             elif kind == "segment":
                 seg = it.of("segment")[0]
                 st.segments.append((seg.id, seg.label, negate))
@@ -524,9 +649,14 @@ class Parser:
         if did not in st.group_by:
             st.group_by.append(did)
 
-    def _value(self, it: Item, st: _State, negate: bool, resolved: set[tuple[str, str | int | None]]) -> None:
+    def _value(self, it: Item, st: _State, negate: bool, resolved: set[tuple[str, str | int | None]],
+               nxt: Item | None = None) -> None:
         values = it.of("value")
         dims = {c.id for c in values}
+        if len(dims) > 1 and nxt is not None and nxt.kind == "lex":
+            named = [c for c in values if nxt.has("dimension", c.id)]  # "Cold Brew category", "the Latte product"
+            if named:
+                values, dims = named, {named[0].id}
         if len(dims) > 1:
             values = self._resolve_value_clash(it, values)
             dims = {c.id for c in values}
@@ -536,6 +666,13 @@ class Parser:
                 return  # "Broadway ... I meant 37th & Broadway": the explicit name wins
             did = values[0].id
             names = [str(c.label) for c in values]
+            fam = [c for c in values if str(c.value).startswith(FAMILY)]
+            if fam and did == "product":
+                items_ = self.lex.families[str(fam[0].value)[len(FAMILY):]]
+                single = next(c for c in values if c not in fam)
+                raise NeedClarification(
+                    f"By '{it.text}', do you mean the menu item '{single.label}' or {fam[0].label} ({len(items_)} "
+                    f"items: {', '.join(items_[:4])}, ...)?", [f"the {single.label} menu item", str(fam[0].label)])
             raise NeedClarification(
                 f"'{it.text}' could mean more than one {self.model.dimensions[did].label}: {', '.join(names)}. "
                 f"Which one?", names)
@@ -568,10 +705,14 @@ class Parser:
             st.periods.append(h.period)
             if h.parts:
                 st.range_parts = list(h.parts)
+            if h.back:  # "the previous week": last week on its own, the week before in a follow-up
+                st.back_periods.append(h.period)
+                st.back_unit = st.back_unit or h.back
         elif h.kind == "previous" and h.shift is not None:
             st.shift, st.shift_label = h.shift, h.text
         elif h.kind == "previous":
             st.previous_ref = True
+            st.back_unit = st.back_unit or h.back
         elif h.kind == "all_time":
             st.all_time = True
         elif h.kind == "hours" and h.hours is not None:
@@ -621,10 +762,14 @@ class Parser:
                 if not chosen:
                     continue
                 keys: list[str | int] = []
+                labels: list[str] = []
                 for v in chosen:
-                    keys.extend(self._expand_code(did, v[0], v[1]))
-                conditions.append(Condition(kind="dim", dimension=did, values=keys, labels=[v[1] for v in chosen],
-                                            negate=neg))
+                    expanded = self._expand_code(did, v[0], v[1])
+                    keys.extend(expanded)
+                    # an area that covers several neighbourhoods says which ("Midtown (..., Midtown West)")
+                    wide = did == "neighbourhood" and [str(x) for x in expanded] != [v[1]]
+                    labels.append(f"{v[1]} ({', '.join(str(x) for x in expanded)})" if wide else v[1])
+                conditions.append(Condition(kind="dim", dimension=did, values=keys, labels=labels, negate=neg))
         seg_conds = [Condition(kind="segment", segment=s, labels=[label], negate=n) for s, label, n in st.segments]
         hour_conds = [Condition(kind="hours", hours=h, labels=[D.describe_hours(h)]) for h in st.hours]
         if len(hour_conds) < 2:
@@ -657,6 +802,13 @@ class Parser:
             for r in self.model.metrics[mid].replaces:
                 if r in intent.metrics:
                     intent.metrics.remove(r)
+        nouns = [x for x in intent.metrics if x in st.noun_metrics]
+        rest = [x for x in intent.metrics if x not in st.noun_metrics]
+        if nouns and rest and not self._common_source(intent.metrics) and self._common_source(rest):
+            # "fee rate on credit card payments": 'payments' names what the rate is of, not a second measure
+            intent.metrics = rest
+            st.assumptions.append(f"'{', '.join(self.model.metrics[x].label for x in nouns)}' read as what is "
+                                  "measured, not as a second measure")
         if st.rank_metric and st.rank_metric in intent.metrics:
             intent.metrics = [st.rank_metric] + [m for m in intent.metrics if m != st.rank_metric]
         self._time_ambiguity(intent, st)
@@ -670,6 +822,12 @@ class Parser:
         intent.notes = list(st.assumptions)
         return intent
 
+    def _common_source(self, metrics: list[str]) -> bool:
+        """Whether one source defines all of ``metrics`` (directly or through an alternate)."""
+        m = self.model
+        sets = [set(m.metrics[x].sql) | set(m.metrics[x].alternates) for x in metrics]
+        return bool(set.intersection(*sets)) if sets else True
+
     def _lifts(self, text: str, fid: str) -> bool:
         for src in self.model.sources.values():
             f = src.filter(fid)
@@ -678,6 +836,10 @@ class Parser:
         return False
 
     def _expand_code(self, did: str, key: str | int, label: str) -> list[str | int]:
+        if did == "neighbourhood" and str(key) in self.lex.areas:
+            return list(self.lex.areas[str(key)]) or [key]  # "midtown": every label that mentions it
+        if did == "product" and str(key).startswith(FAMILY):
+            return list(self.lex.families[str(key)[len(FAMILY):]])  # "croissants": every croissant
         dim = self.model.dimensions.get(did)
         if dim is not None and dim.codes and isinstance(key, int):
             same = [c for c, lab in dim.codes.items() if lab == dim.codes.get(key)]
@@ -695,11 +857,11 @@ class Parser:
         elif st.weak_metrics and not intent.metrics:
             intent.metrics = list(st.weak_metrics)
         new_dims = {c.dimension for c in conditions if c.kind == "dim"}
-        kept = [c for c in intent.conditions if not (c.kind == "dim" and c.dimension in new_dims)]
-        seg_ids = {s.segment for s in segs}
-        opposite = {a: b for a, b in _PAIRS} | {b: a for a, b in _PAIRS}
-        kept = [c for c in kept if not (c.kind == "segment" and (c.segment in seg_ids or
-                                                                  opposite.get(str(c.segment)) in seg_ids))]
+        # a new filter replaces the old ones on the same axis: "iced drinks" -> "and food?" is food, not
+        # iced food (which is nothing); "Latte" -> "and the Matcha category?" is the category
+        new_axes = {self._axis(c) for c in conditions + segs if c.kind in ("dim", "segment")}
+        kept = [c for c in intent.conditions if not (c.kind in ("dim", "segment") and (
+            c.dimension in new_dims or self._axis(c) in new_axes))]
         if any(c.kind == "hours" for c in conditions):
             kept = [c for c in kept if c.kind != "hours"]
         intent.conditions = kept + conditions
@@ -714,13 +876,48 @@ class Parser:
         if st.limit:
             intent.limit = st.limit
         self._pair_segments(intent, segs, st)
-        if st.periods or st.previous_ref or st.all_time:
+        if self._step_back(intent, prev, st):
+            pass
+        elif st.periods or st.previous_ref or st.all_time:
             if intent.compare and intent.compare.kind == "periods":
                 intent.compare = None
             intent.period = None
             intent.growth = False
             self._periods(intent, st)
         return intent
+
+    def _axis(self, c: Condition) -> str:
+        """What a filter narrows: products (product and category names, 'iced', 'food'), the kind of day
+        ('weekends', 'on Mondays'), or its own dimension."""
+        if c.kind == "segment" and c.segment in self.model.segments:
+            seg = self.model.segments[c.segment]
+            if seg.time:
+                return "day_type"
+            return "product" if seg.dimension == "category" else (seg.dimension or str(c.segment))
+        if c.dimension == "weekday":
+            return "day_type"
+        if c.dimension in ("neighbourhood", "store_number"):
+            return "store"  # "102 Fulton" -> "and the FiDi stores?": the area replaces the store
+        return "product" if c.dimension == "category" else str(c.dimension)
+
+    def _step_back(self, intent: Intent, prev: Intent, st: _State) -> bool:
+        """'what about the week before?' / 'the previous month?' in a follow-up: counted back from the
+        previous answer's period, not from today (on its own, 'the previous week' is last week)."""
+        base = prev.period
+        others = [p for p in st.periods if p not in st.back_periods]
+        if not (st.previous_ref or st.back_periods) or others or st.all_time or base is None or base.start is None:
+            return False
+        other = D.unit_before(base, st.back_unit)
+        intent.period, intent.growth = None, False
+        if intent.compare and intent.compare.kind == "periods":
+            intent.compare = None
+        if st.cues & {"compare", "growth"}:
+            intent.compare = Comparison(kind="periods", periods=[other, base])
+            intent.growth = "growth" in st.cues
+        else:
+            intent.period = other
+        st.assumptions.append(f"counted back from {base.describe()}")
+        return True
 
     def _pair_segments(self, intent: Intent, segs: list[Condition], st: _State) -> None:
         ids = [s.segment for s in segs if not s.negate]
@@ -1032,6 +1229,13 @@ class Parser:
         if notes:
             text += f" ({'; '.join(notes)})"
         return text
+
+
+def _contains(words: list[str], phrase: tuple[str, ...]) -> bool:
+    """``phrase`` occurs in ``words`` as a contiguous run."""
+    n = len(phrase)
+    first = phrase[0]
+    return any(words[i] == first and tuple(words[i:i + n]) == phrase for i in range(len(words) - n + 1))
 
 
 def _partner(seg: str) -> str:

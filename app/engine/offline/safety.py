@@ -33,7 +33,9 @@ _WRITE_START = re.compile(r"^(?:please |can you |could you |i want to |i need to
                           r"(?:price|prices|status|order|orders|record|records|user|users|menu|store|stores|"
                           r"product|products|coupon|coupons|table|tables|row|rows|customer|customers)\b"
                           r"|give (?:every|all|each|the|a|an|some|these|those)? ?(?:users?|customers?|members?|"
-                          r"people|everyone)\b|(?:send|issue|email|text|notify|message) )")
+                          r"people|everyone)\b|(?:send|issue|email|text|notify|message) "
+                          r"|(?:add|put|launch|introduce) (?:\S+ ){1,8}(?:to|on|onto|into) (?:the |our )?"
+                          r"(?:menu|database|table|system|app)\b)")
 _WRITE_ANY = re.compile(r"\b(?:delete|drop|truncate|insert into|update \w+ set|alter table|grant|revoke|"
                         r"wipe|erase|purge|drop table|delete from)\b")
 _WRITE_OBJECT = re.compile(r"\b(?:delete|remove|wipe|erase|purge|destroy)\b.*\b(?:orders?|rows?|records?|"
@@ -53,7 +55,8 @@ _PII = re.compile(
 _OUT_OF_SCOPE = re.compile(
     r"\b(?:weather|temperature|rain|raining|snow|forecast(?:ed)? (?:weather|temperature)|stock price|share price|"
     r"stock market|nasdaq|ticker|competitors?|starbucks|dunkin|blue bottle|peet|news|politics|election|"
-    r"recipe|recipes|joke|poem|song|ceo|salary|salaries|payroll|wages|employees?|staff names|hiring|"
+    r"recipe|recipes|joke|jokes|poem|poems|song|songs|haiku|haikus|limerick|sonnet|lyrics|rap|slogan|tagline|"
+    r"essay|short story|bedtime story|ceo|salary|salaries|payroll|wages|employees?|staff names|hiring|"
     r"profit|profits|profitability|margin|margins|net income|ebitda|cogs|cost of goods|gross profit|"
     r"market share|valuation|investors?|lawsuit|horoscope|sports?|football|translate|capital of|china|chinese|"
     r"singapore|malaysia|hong kong|japan|korea|uk|london|europe|instagram|facebook|tiktok|twitter|followers|"
