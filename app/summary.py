@@ -49,10 +49,24 @@ def fmt(value: Any, kind: str) -> str:
     return f"{v:,.2f}"
 
 
-def _pct_change(new: Number | None, old: Number | None) -> float | None:
-    if new is None or old is None or float(old) == 0:
+def _num(value: Any) -> float | None:
+    """``value`` as a float, or None when it is not a number (NULL, a masked code such as ``u_3f9a1c2b``):
+    the summary must describe what it can and never turn an answer into an exception."""
+    if isinstance(value, bool) or value is None:
         return None
-    return (float(new) - float(old)) / abs(float(old)) * 100
+    if isinstance(value, int | float | Decimal):
+        return float(value)
+    try:
+        return float(str(value))
+    except ValueError:
+        return None
+
+
+def _pct_change(new: Any, old: Any) -> float | None:
+    n, o = _num(new), _num(old)
+    if n is None or o is None or o == 0:
+        return None
+    return (n - o) / abs(o) * 100
 
 
 def _signed(p: float) -> str:
@@ -60,7 +74,18 @@ def _signed(p: float) -> str:
 
 
 def summarise(columns: list[Col], rows: list[list[Any]], *, scope: str = "", period: str = "") -> str:
-    """1-3 sentences about ``rows``: the figure, the comparison, the notable change."""
+    """1-3 sentences about ``rows``: the figure, the comparison, the notable change.
+
+    A value the summariser cannot read (text where a number was expected) must never turn an answer
+    into an error, so any such failure falls back to a plain count of the rows."""
+    try:
+        return _summarise(columns, rows, scope=scope, period=period)
+    except (ValueError, TypeError, ArithmeticError, IndexError, StopIteration):
+        where = ", ".join(x for x in (scope, period) if x)
+        return f"{len(rows)} row{'s' if len(rows) != 1 else ''} returned{f' ({where})' if where else ''}."
+
+
+def _summarise(columns: list[Col], rows: list[list[Any]], *, scope: str = "", period: str = "") -> str:
     metrics = [i for i, c in enumerate(columns) if c.role == "metric"]
     labels = [i for i, c in enumerate(columns) if c.role in ("dimension", "label")]
     where = ", ".join(x for x in (scope, period) if x)
@@ -92,11 +117,14 @@ def _growth(columns: list[Col], row: list[Any], suffix: str) -> str:
     ms = [i for i, c in enumerate(columns) if c.role == "metric"]
     cur, prev = ms[0], ms[1] if len(ms) > 1 else ms[0]
     label = columns[cur].label or columns[cur].name
-    change = row[g]
-    direction = "up" if change is not None and float(change) >= 0 else "down"
-    change_txt = fmt(abs(float(change)), "percent") if change is not None else "n/a"
+    change = _num(row[g])
+    if change is None:
+        return (f"{label.capitalize()} was {fmt(row[cur], columns[cur].format)} against "
+                f"{fmt(row[prev], columns[prev].format)} the period before{suffix}.")
+    direction = "up" if change >= 0 else "down"
     return (f"{label.capitalize()} was {fmt(row[cur], columns[cur].format)} against "
-            f"{fmt(row[prev], columns[prev].format)} the period before: {direction} {change_txt}{suffix}.")
+            f"{fmt(row[prev], columns[prev].format)} the period before: {direction} "
+            f"{fmt(abs(change), 'percent')}{suffix}.")
 
 
 def _table(columns: list[Col], rows: list[list[Any]], metrics: list[int], labels: list[int], suffix: str) -> str:
@@ -104,14 +132,15 @@ def _table(columns: list[Col], rows: list[list[Any]], metrics: list[int], labels
     mc = columns[m]
     lab = labels[0]
     name = mc.label or mc.name
-    values = [(r[lab], r[m]) for r in rows if r[m] is not None]
+    values = [(r[lab], r[m]) for r in rows if _num(r[m]) is not None]
     if not values:
-        return f"No matching data{suffix}."
+        shown = sum(1 for r in rows if r[m] is not None)
+        return f"{shown} rows of {name}{suffix}." if shown else f"No matching data{suffix}."
     is_time = columns[lab].name in ("day", "week", "month", "hour", "quarter", "period") or \
         columns[lab].format == "date"
     if is_time and len(values) >= 2 and columns[lab].role == "dimension":
         first, last = values[0], values[-1]
-        peak = max(values, key=lambda x: float(x[1]))
+        peak = max(values, key=lambda x: _num(x[1]) or 0.0)
         text = (f"{name.capitalize()} by {columns[lab].name}{suffix}: from {fmt(first[1], mc.format)} "
                 f"({fmt(first[0], 'text' if not isinstance(first[0], dt.date) else 'date')}) to "
                 f"{fmt(last[1], mc.format)} ({fmt(last[0], 'text')})")
@@ -128,13 +157,13 @@ def _table(columns: list[Col], rows: list[list[Any]], metrics: list[int], labels
                     f"{fmt(b, 'text')}")
         return (f"{name.capitalize()}{suffix}: {fmt(a, 'text')} {fmt(va, mc.format)} vs {fmt(b, 'text')} "
                 f"{fmt(vb, mc.format)}{diff}.")
-    top = max(values, key=lambda x: float(x[1]))
-    low = min(values, key=lambda x: float(x[1]))
-    total = sum(float(v) for _, v in values)
+    top = max(values, key=lambda x: _num(x[1]) or 0.0)
+    low = min(values, key=lambda x: _num(x[1]) or 0.0)
+    total = sum(_num(v) or 0.0 for _, v in values)
     text = f"{len(values)} rows of {name}{suffix}."
     if mc.format in ("money", "integer") and total:
         text += (f" {fmt(top[0], 'text')} leads with {fmt(top[1], mc.format)} "
-                 f"({float(top[1]) / total * 100:.1f}% of the {fmt(total, mc.format)} shown)")
+                 f"({(_num(top[1]) or 0.0) / total * 100:.1f}% of the {fmt(total, mc.format)} shown)")
     else:
         text += f" Highest: {fmt(top[0], 'text')} at {fmt(top[1], mc.format)}"
     if low is not top:

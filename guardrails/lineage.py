@@ -6,7 +6,8 @@ guard's budget is 2 ms. So this module resolves columns against each scope's sou
 select-list aliases, ``*`` and ``t.*``), memoising each scope's output columns. For every value it
 computes the set of *personal* catalog columns whose content flows into it:
 
-- ``COUNT(col)`` / ``COUNT(DISTINCT col)`` / ``col IS [NOT] NULL`` reveal nothing about the value;
+- ``COUNT(col)`` / ``COUNT(DISTINCT col)`` / ``col IS [NOT] NULL`` reveal nothing about the value, nor
+  does a count of a CASE / IF / COALESCE whose branches are such columns (its conditions still carry);
 - everything else (functions, CASE, arithmetic, MIN/MAX, GROUP_CONCAT, subqueries) carries it.
 """
 
@@ -241,11 +242,11 @@ class Analysis:
             return NONE
         if isinstance(node, exp.Count):
             arg = node.this
-            inner = arg.expressions if isinstance(arg, exp.Distinct) else [arg] if arg is not None else []
-            if all(isinstance(a, exp.Column | exp.Star) for a in inner):
-                for a in inner:  # still resolve: unknown columns must be reported
-                    self.value(a, scope)
-                return NONE
+            distinct = isinstance(arg, exp.Distinct)
+            inner = arg.expressions if distinct else [arg] if arg is not None else []
+            counted = [self._counted(a, scope, distinct) for a in inner]
+            if all(c is not None for c in counted):
+                return self._union(c for c in counted if c is not None)
         elif isinstance(node, exp.Is) and isinstance(node.expression, exp.Null):
             self.value(node.this, scope)
             return NONE
@@ -269,6 +270,61 @@ class Analysis:
             if got:
                 acc = acc | got
         return acc
+
+    def _counted(self, node: exp.Expr, scope: Scope, distinct: bool) -> Pii | None:
+        """What counting ``node`` reveals, or None when the exemption does not apply.
+
+        A count only tells how many rows (or distinct values) are non-NULL, so the *values* that reach
+        the count reveal nothing: ``COUNT(DISTINCT CASE WHEN day < x THEN user_no END)`` is as safe as
+        ``COUNT(DISTINCT user_no)``. Conditions still carry (a CASE on ``phone LIKE '212%'`` is a filter
+        on personal data), and so does any other function of the value. Under DISTINCT every value branch
+        must be one plain column or NULL: mixing in a literal or a second column would make the count an
+        oracle for "does this value exist" (``COUNT(DISTINCT COALESCE(phone, '+1-212-555-0100'))``).
+        """
+        leaves: list[exp.Expr] = []
+        conditions: list[exp.Expr] = []
+        if not self._value_branches(node, leaves, conditions):
+            return None
+        columns = [leaf for leaf in leaves if isinstance(leaf, exp.Column | exp.Star)]
+        others = [leaf for leaf in leaves if not isinstance(leaf, exp.Column | exp.Star)]
+        if distinct and (len({c.sql() for c in columns}) > 1 or (columns and any(
+                not isinstance(o, exp.Null) for o in others))):
+            return None
+        if not distinct and any(not isinstance(o, exp.Literal | exp.Null | exp.Boolean) for o in others):
+            return None
+        for c in columns:  # still resolve: unknown columns must be reported
+            self.value(c, scope)
+        return self._union(self.value(c, scope) for c in conditions)
+
+    @staticmethod
+    def _value_branches(node: exp.Expr, leaves: list[exp.Expr], conditions: list[exp.Expr]) -> bool:
+        """Split ``node`` into the values it can take (``leaves``) and the conditions choosing among them;
+        False when it is anything but columns, literals, CASE, IF, COALESCE, parentheses and casts."""
+        if isinstance(node, exp.Paren | exp.Cast):
+            return Analysis._value_branches(node.this, leaves, conditions)
+        if isinstance(node, exp.Case):
+            if node.this is not None:  # CASE x WHEN v: x is compared, so it is a condition
+                conditions.append(node.this)
+            ok = True
+            for when in node.args.get("ifs") or []:
+                conditions.append(when.this)
+                ok = ok and Analysis._value_branches(when.args["true"], leaves, conditions)
+            default = node.args.get("default")
+            if default is not None:
+                ok = ok and Analysis._value_branches(default, leaves, conditions)
+            return ok
+        if isinstance(node, exp.If):
+            conditions.append(node.this)
+            ok = Analysis._value_branches(node.args["true"], leaves, conditions)
+            false = node.args.get("false")
+            return ok and (false is None or Analysis._value_branches(false, leaves, conditions))
+        if isinstance(node, exp.Coalesce):
+            return all(Analysis._value_branches(a, leaves, conditions)
+                       for a in [node.this, *node.expressions])
+        if isinstance(node, exp.Column | exp.Star | exp.Literal | exp.Null | exp.Boolean):
+            leaves.append(node)
+            return True
+        return False
 
     @staticmethod
     def _union(parts: Iterable[Pii]) -> Pii:

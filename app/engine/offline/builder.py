@@ -42,6 +42,27 @@ class BuiltQuery:
     notes: list[str] = field(default_factory=list)
 
 
+def capped(intent: Intent, today: dt.date, timed: bool) -> Intent:
+    """``intent`` with every period ending by ``today`` and, when the source has a time column and the
+    question names no period, an "all time" period up to ``today``: the reference day is the last one
+    the answer may see, whatever the data holds after it (evaluations, backtests, late-loaded rows)."""
+    cmp = intent.compare
+    has_periods = cmp is not None and cmp.kind == "periods"
+    late = (intent.period is not None and intent.period.end > today) or (
+        has_periods and cmp is not None and any(p.end > today for p in cmp.periods))
+    if not late and not (timed and intent.period is None and not has_periods):
+        return intent
+    out = intent.model_copy(deep=True)
+    if out.period is not None:
+        out.period.end = min(out.period.end, today)
+    elif timed and not has_periods:
+        out.period = Period(start=None, end=today, label="all time")
+    if out.compare is not None and out.compare.kind == "periods":
+        for p in out.compare.periods:
+            p.end = min(p.end, today)
+    return out
+
+
 # ---------------------------------------------------------------------- small helpers
 def _lit(v: object) -> exp.Expr:
     if isinstance(v, bool):
@@ -247,7 +268,11 @@ class Builder:
         return exprs + extra, labels, dropped
 
     # ------------------------------------------------------------------ statements
-    def build(self, intent: Intent) -> BuiltQuery:
+    def build(self, intent: Intent, today: dt.date | None = None) -> BuiltQuery:
+        """The statement for ``intent``; with ``today``, nothing after the end of that local day is read
+        (a question with no period, or one reaching past today, never counts later rows)."""
+        if today is not None:
+            intent = capped(intent, today, self.model.sources[intent.source].time is not None)
         src = self.model.sources[intent.source]
         if not intent.metrics:
             raise BuildError("No measure to compute.")

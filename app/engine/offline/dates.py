@@ -41,7 +41,7 @@ _NUM = r"(?P<n>\d+|" + "|".join(sorted(NUMBERS, key=len, reverse=True)) + r")"
 _UNIT = r"(?P<unit>day|days|week|weeks|month|months|quarter|quarters|year|years)"
 _WD = r"(?P<wd>" + "|".join(WEEKDAYS) + r")"
 
-HitKind = Literal["period", "hours", "weekday", "all_time", "previous", "ambiguous"]
+HitKind = Literal["period", "hours", "weekday", "all_time", "previous", "ambiguous", "since_open"]
 
 
 @dataclass
@@ -451,6 +451,8 @@ def _patterns() -> list[tuple[str, re.Pattern[str], HitKind, _Resolver | None]]:
         ("ambiguous", re.compile(r"(?<!\S)(?:its|their|the|our) (?:first|opening|launch) (?:day|week|weekend|month)s?"
                                  r"(?!\S)"), "ambiguous", None),
         ("week_of", re.compile(r"(?<!\S)(?:" + week_of + r")(?!\S)"), "period", None),
+        ("since_open", re.compile(r"(?<!\S)(?:ever )?since (?:(?:it|they|the store|the shop|that store|this store)"
+                                  r" (?:first )?opened|(?:its|their) opening)(?!\S)"), "since_open", None),
         ("since", re.compile(r"(?<!\S)(?:" + since + r")(?!\S)"), "period", None),
         ("to_date", re.compile(r"(?<!\S)(?:" + _TO_DATE + r")(?!\S)"), "period", None),
         ("all_time", re.compile(r"(?<!\S)(?:all time|of all time|ever|since launch|since opening|"
@@ -490,6 +492,8 @@ def _resolve(name: str, m: re.Match[str], today: dt.date) -> DateHit | None:
         assert pa.start is not None
         return DateHit(0, 0, "period", Period(start=pa.start, end=pb.end, label=f"{pa.label} to {pb.label}"),
                        text=text, parts=[pa, pb])
+    if name == "since_open":  # the store's opening day is in the data: the parser reads it
+        return DateHit(0, 0, "since_open", text=text)
     if name == "week_of":
         d = _point_from(m, today, "w_").start
         assert d is not None

@@ -11,6 +11,7 @@ import datetime as dt
 import time
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from app.answer import Answer
 from app.charts import chart_spec
@@ -140,11 +141,14 @@ class OfflineEngine:
                             question=question), None
         assert res.intent is not None
         intent = res.intent
+        outside = self._outside_data(intent, today)
+        if outside is not None:
+            return outside, None
         scoped = self._scope(intent, principal)
         if isinstance(scoped, Answer):
             return scoped, None
         try:
-            built = self.builder.build(scoped)
+            built = self.builder.build(scoped, today)
         except BuildError as err:
             return Answer(status="refuse", reason=str(err), understood=intent.explanation,
                           confidence=intent.confidence), None
@@ -152,6 +156,30 @@ class OfflineEngine:
         answer = self._execute(built, scoped, principal)
         answer.timings.update({"parse_ms": round(parse_ms, 2), "build_ms": round(build_ms, 2)})
         return answer, intent
+
+    def first_day(self) -> dt.date | None:
+        """The local business day of the first order: the data holds nothing before it."""
+        first = self.catalog.first_order
+        if first is None:
+            return None
+        return first.replace(tzinfo=dt.UTC).astimezone(ZoneInfo(self.model.timezone)).date()
+
+    def _outside_data(self, intent: Intent, today: dt.date) -> Answer | None:
+        """A refusal when the question's period lies wholly after today or before the data starts: a zero
+        there would be a confident answer about days nobody recorded (a yearless "Dec 15" asked on Dec 10
+        reads as last year's, which may predate the data)."""
+        period = intent.period
+        if period is None or self.model.sources[intent.source].time is None:
+            return None
+        first = self.first_day()
+        if period.start is not None and period.start > today:
+            why = f"{period.describe()} is after today ({today:%b %-d, %Y}), so there is no data for it yet."
+        elif first is not None and period.end < first:
+            why = (f"There is no data for {period.describe()}: the records start on {first:%b %-d, %Y}. "
+                   "Give the date with its year if you meant another one.")
+        else:
+            return None
+        return Answer(status="refuse", reason=why, understood=intent.explanation, confidence=0.9)
 
     # ------------------------------------------------------------------ row-level scope
     def _scope(self, intent: Intent, principal: Principal) -> Intent | Answer:

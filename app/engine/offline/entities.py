@@ -50,6 +50,7 @@ class EntityCatalog:
     neighbourhoods: list[str] = field(default_factory=list)
     machine_types: list[str] = field(default_factory=list)
     ingredients: list[str] = field(default_factory=list)
+    first_order: dt.datetime | None = None  # UTC time of the first order: where the data starts
 
     def store(self, name: str) -> Store | None:
         return next((s for s in self.stores if s.name == name), None)
@@ -144,8 +145,11 @@ def _read(executor: Executor, target: str, fp: str, known_stores: tuple[str, ...
     goods_q = (exp.select(_col("goods_name", "st")).distinct()
                .from_(exp.to_table("luckyus_scm_shopstock.t_shop_goods_stock", alias="st")))
     goods = sorted(str(r[0]) for r in _optional(executor, target, goods_q) if r[0])
+    first_q = exp.select(exp.Min(this=_col("create_time", "o"))).from_(
+        exp.to_table("luckyus_sales_order.t_order", alias="o"))
+    first = _optional(executor, target, first_q)
     return EntityCatalog(
-        fingerprint=fp, stores=stores, products=products,
+        fingerprint=fp, stores=stores, products=products, first_order=_moment(first[0][0]) if first else None,
         categories=sorted({p.category for p in products}), pay_channels=pay,
         neighbourhoods=sorted({s.neighbourhood for s in stores if s.neighbourhood}),
         machine_types=machines, ingredients=goods,
@@ -154,6 +158,15 @@ def _read(executor: Executor, target: str, fp: str, known_stores: tuple[str, ...
 
 def _opt(v: object) -> str | None:
     return None if v is None or str(v).strip() == "" else str(v)
+
+
+def _moment(v: object) -> dt.datetime | None:
+    if isinstance(v, dt.datetime):
+        return v.replace(tzinfo=None)
+    try:
+        return dt.datetime.fromisoformat(str(v)[:19]) if v is not None else None
+    except ValueError:
+        return None
 
 
 def _day(v: object) -> dt.date | None:

@@ -37,6 +37,7 @@ _DATE_WORDS = set(D.MONTHS) | set(D.WEEKDAYS) | {
     "fridays", "saturdays", "sundays", "period", "date", "launch", "opening"}
 _NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
                  "nine": 9, "ten": 10, "fifteen": 15, "twenty": 20, "twelve": 12, "dozen": 12}
+_ORDINAL = re.compile(r"\d+(?:st|nd|rd|th)")
 _FOLLOW_UP_START = ("and", "what about", "how about", "same", "now", "only", "just", "also", "but", "ok", "okay",
                     "then", "what if", "break", "split", "by", "for", "at", "in", "show", "instead", "vs",
                     "versus", "compare", "compared", "exclude", "excluding", "without", "with", "include",
@@ -122,6 +123,7 @@ class _State:
     previous_ref: bool = False
     last_year_ref: bool = False
     all_time: bool = False
+    since_open: bool = False
     hours: list[tuple[int, int]] = field(default_factory=list)
     weekdays: list[int] = field(default_factory=list)
     amounts: list[tuple[str, float]] = field(default_factory=list)
@@ -253,8 +255,8 @@ class Parser:
         while changed:
             changed = False
             for idx, it in enumerate(items):
-                if it.kind != "unknown":
-                    continue
+                if it.kind != "unknown" or _ORDINAL.fullmatch(it.text):
+                    continue  # an ordinal alone ("1st") names no store, however close '21st & 3rd' looks
                 best: tuple[float, int, int, str] | None = None
                 for lo in range(max(0, idx - 3), idx + 1):
                     for hi in range(idx + 1, min(len(items), idx + 4) + 1):
@@ -472,6 +474,8 @@ class Parser:
         words = ", ".join(f"'{u}'" for u in unknown)
         suggestions: list[str] = []
         for u in unknown:
+            if _ORDINAL.fullmatch(u):
+                continue  # "1st" is a day, not a store: '21st & 3rd' is no suggestion for it
             for alias, score, _ in process.extract(u, self._fuzzy_keys, scorer=fuzz.WRatio, limit=3):
                 if score >= 70:
                     for c in self.lex.fuzzy[alias]:
@@ -613,6 +617,8 @@ class Parser:
                         "top selling", "most ordered", "most sold", "least popular", "worst selling",
                         "least ordered", "least sold", "biggest selling", "highest selling", "lowest selling"):
                 st.cues.add("sell")
+            if text.endswith("grossing"):
+                st.cues.add("gross")  # "highest-grossing": gross = revenue, not the count of order lines
             return "rank", negate
         if wid in ("slow", "fast"):
             st.cues.add(wid)
@@ -715,6 +721,8 @@ class Parser:
             st.back_unit = st.back_unit or h.back
         elif h.kind == "all_time":
             st.all_time = True
+        elif h.kind == "since_open":
+            st.since_open = True
         elif h.kind == "hours" and h.hours is not None:
             st.hours.append(h.hours)
         elif h.kind == "weekday" and h.weekday is not None:
@@ -797,6 +805,8 @@ class Parser:
             if len(hour_conds) >= 2:  # "revenue in the morning vs the afternoon"
                 intent.compare = Comparison(kind="members", members=hour_conds)
             self._periods(intent, st)
+        if st.since_open:
+            self._since_opening(intent, today)
         self._default_metric(intent, st)
         for mid in list(intent.metrics):
             for r in self.model.metrics[mid].replaces:
@@ -852,10 +862,21 @@ class Parser:
         intent = prev.model_copy(deep=True)
         intent.confidence = min(prev.confidence, st.confidence) * 0.95
         st.assumptions.append("follow-up to the previous question")
-        if st.metrics:
+        if st.metrics and not (set(st.metrics) <= st.noun_metrics and set(st.metrics) <= set(prev.metrics)):
+            # "pickup orders only" after "orders and revenue by store": 'orders' names the rows being
+            # filtered, which the previous answer already counts, so its measures stay
             intent.metrics = list(st.metrics)
         elif st.weak_metrics and not intent.metrics:
             intent.metrics = list(st.weak_metrics)
+        if intent.share_of is not None:
+            # "Android share of orders" -> "how about iOS?": the new value on the share's axis is the new part
+            axis = self._axis(intent.share_of)
+            part = next((c for c in conditions + segs if c.kind in ("dim", "segment") and (
+                c.dimension == intent.share_of.dimension or self._axis(c) == axis)), None)
+            if part is not None:
+                intent.share_of = part
+                conditions = [c for c in conditions if c is not part]
+                segs = [c for c in segs if c is not part]
         new_dims = {c.dimension for c in conditions if c.kind == "dim"}
         # a new filter replaces the old ones on the same axis: "iced drinks" -> "and food?" is food, not
         # iced food (which is nothing); "Latte" -> "and the Matcha category?" is the category
@@ -968,6 +989,23 @@ class Parser:
         if st.previous_ref:
             raise NeedClarification("The previous period before which one? Name a period, e.g. 'this month'.")
 
+    def _since_opening(self, intent: Intent, today: dt.date) -> None:
+        """'since it opened': from the named store's opening day (t_shop_info.set_up_time) to today."""
+        names = [str(v) for c in intent.conditions if c.kind == "dim" and c.dimension == "store" and not c.negate
+                 for v in c.values]
+        if len(names) != 1:
+            raise NeedClarification("Since which store opened? Name the store, e.g. 'revenue at 102 Fulton since "
+                                    "it opened'.", [s.name for s in sorted(
+                                        (s for s in self.cat.stores if s.opened), key=lambda s: s.opened or today,
+                                        reverse=True)[:5]])
+        store = self.cat.store(names[0])
+        if store is None or store.opened is None:
+            raise NeedClarification(f"I don't know when {names[0]} opened. Which period do you mean?")
+        if store.opened > today:
+            raise CannotAnswer(f"{store.name} opens on {store.opened:%b %-d, %Y}, after today, so it has no data yet.")
+        intent.compare = None if intent.compare and intent.compare.kind == "periods" else intent.compare
+        intent.period = Period(start=store.opened, end=today, label=f"since {store.name} opened", grain="custom")
+
     def _trend_requested(self, intent: Intent, st: _State) -> bool:
         return bool(_time_dims(self.model, intent.group_by)) and not re.search(
             r"\b(?:week over week|month over month|quarter over quarter|year over year|wow|mom|qoq|yoy)\b",
@@ -983,6 +1021,9 @@ class Parser:
             c.segment in ("iced", "hot", "drink", "food") for c in intent.conditions if c.kind == "segment")
 
     def _default_metric(self, intent: Intent, st: _State) -> None:
+        if not intent.metrics and "gross" in st.cues:
+            intent.metrics = ["revenue"]
+            st.assumptions.append("grossing = revenue")
         if not intent.metrics:
             product_like = self._product_like(intent) or any(d in ("product", "category") for d in st.counted)
             sold = bool(re.search(r"\b(?:sold|sell|sells)\b", st.text))

@@ -61,12 +61,29 @@ def normalise(question: str) -> str:
     s = s.replace(">=", " at least ").replace("<=", " at most ").replace("->", " to ")
     s = s.replace(">", " over ").replace("<", " under ").replace("#", " number ")
     s = re.sub(r"\bpctile\b|\bpercentile\b", "percentile", s)
+    s = _DAY_RANGE.sub(_day_range, s)  # "dec 1-7" -> "dec 1 to dec 7"
     s = re.sub(r"[()\[\]:;!?\u2014]|(?<=\s)-(?=\s)", " | ", s)  # clause boundaries stop phrase matching
     s = re.sub(r"(?<=\d)(am|pm)\b", r" \1", s)  # 7am -> 7 am
     s = re.sub(r"(?<![\d-])(\d+)-(?=[a-z])", r"\1 ", s)  # 7-day -> 7 day
     s = re.sub(r"(?<=[a-z])-(?=[a-z0-9])", " ", s)  # year-over-year, q4-2025
     s = re.sub(r"\bq([1-4]) ?'?(\d{2})\b(?!\d)", lambda m: f"q{m.group(1)} 20{m.group(2)}", s)
     return " ".join(s.split())
+
+
+_MONTH_WORDS = ("january|february|march|april|may|june|july|august|september|october|november|december|"
+                "jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec")
+_DAY_RANGE = re.compile(r"\b(" + _MONTH_WORDS + r") ([0-3]?\d)(?:st|nd|rd|th)? ?(?:-|to|through|thru|until) ?"
+                        r"([0-3]?\d)(?:st|nd|rd|th)?\b(?:,? (20\d\d)\b)?(?! ?(?:am|pm|[ap]\.m|:|\d|/))")
+
+
+def _day_range(m: re.Match[str]) -> str:
+    """A range of days inside one month ("Dec 1-7", "Nov 3 to 9") written as two full dates, so the date
+    reader sees "dec 1 to dec 7"; a second number not after the first is left alone."""
+    mon, a, b = m.group(1), int(m.group(2)), int(m.group(3))
+    if not 1 <= a < b <= 31:
+        return m.group(0)
+    year = f" {m.group(4)}" if m.group(4) else ""
+    return f"{mon} {a}{year} to {mon} {b}{year}"
 
 
 def _clock(m: re.Match[str]) -> str:
