@@ -17,10 +17,9 @@ from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from app.errors import ConnectionFailed
+from app.state.history import insert_ignore
 from app.state.store import anomalies, state_engine
 from tools.base import ToolContext
 
@@ -28,16 +27,11 @@ STATUSES = ("open", "acknowledged", "dismissed")
 _CHUNK = 500  # ids per IN (...) list: well under every driver's parameter limit
 
 
-def state_url(ctx: ToolContext) -> str:
-    """The state database to use: ``ctx.cache["state_url"]`` when a caller set one, else the service's."""
-    return str(ctx.cache.get("state_url") or ctx.executor.settings.state_database_url)
-
-
 @contextmanager
 def _begin(ctx: ToolContext) -> Iterator[sa.Connection]:
     """One transaction on the state database; an outage becomes a sentence, not a stack trace."""
     try:
-        with state_engine(state_url(ctx)).begin() as conn:
+        with state_engine(ctx.state_url).begin() as conn:
             yield conn
     except (sa.exc.OperationalError, sa.exc.InterfaceError, OSError) as err:
         raise ConnectionFailed("The anomaly acknowledgements could not be read or saved because the state "
@@ -46,22 +40,6 @@ def _begin(ctx: ToolContext) -> Iterator[sa.Connection]:
 
 def _now() -> str:
     return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _insert_ignore_many(conn: sa.Connection, rows: list[dict[str, Any]]) -> None:
-    """Insert rows whose id is new, in one statement where the dialect can: two replicas may scan at once."""
-    name = conn.dialect.name
-    if name == "sqlite":
-        conn.execute(sqlite_insert(anomalies).on_conflict_do_nothing(), rows)
-    elif name in ("mysql", "mariadb"):
-        conn.execute(anomalies.insert().prefix_with("IGNORE"), rows)
-    elif name == "postgresql":
-        conn.execute(postgresql_insert(anomalies).on_conflict_do_nothing(), rows)
-    else:
-        seen = set(_by_id(conn, [r["id"] for r in rows]))
-        fresh = [r for r in rows if r["id"] not in seen]
-        if fresh:
-            conn.execute(anomalies.insert(), fresh)
 
 
 def _by_id(conn: sa.Connection, ids: list[str]) -> dict[str, dict[str, Any]]:
@@ -81,7 +59,7 @@ def record(ctx: ToolContext, found: list[dict[str, Any]]) -> dict[str, dict[str,
              "title": a["title"], "severity": a["severity"], "status": "open", "note": None, "actor": None,
              "first_seen": now, "updated_at": now} for a in found]
     with _begin(ctx) as conn:
-        _insert_ignore_many(conn, rows)
+        insert_ignore(conn, anomalies, rows)  # two replicas may scan at once
         return _by_id(conn, [a["id"] for a in found])
 
 

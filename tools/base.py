@@ -83,6 +83,12 @@ class ToolContext:
     statements: list[str] = field(default_factory=list)
     cache: dict[str, Any] = field(default_factory=dict)  # per-run lookups (shop list, ...) shared by helpers
 
+    @property
+    def state_url(self) -> str:
+        """The service's state database (tool state such as acknowledgements and snapshots lives there);
+        ``cache["state_url"]`` overrides it, e.g. in tests."""
+        return str(self.cache.get("state_url") or self.executor.settings.state_database_url)
+
     def query(self, sql: str | exp.Expr, row_cap: int | None = None) -> Result:
         """Run one statement through the guardrails and the executor; remember it for the output."""
         result = self.executor.run(sql, principal=self.principal, target=self.target, row_cap=row_cap)

@@ -142,18 +142,13 @@ SNAPSHOTS_KEPT = 120
 """Snapshots kept per target (about four months of daily runs)."""
 
 
-def state_url(ctx: ToolContext) -> str:
-    """The state database to use: ``ctx.cache["state_url"]`` when a caller set one, else the service's."""
-    return str(ctx.cache.get("state_url") or ctx.executor.settings.state_database_url)
-
-
 def load_snapshots(ctx: ToolContext) -> list[dict[str, Any]]:
     """This target's snapshots, oldest first; none when the state database cannot be read (growth is optional)."""
     snaps = health_snapshots
     query = (sa.select(snaps.c.taken_at, snaps.c.counts).where(snaps.c.target == ctx.target)
              .order_by(snaps.c.taken_at, snaps.c.id))
     try:
-        with state_engine(state_url(ctx)).connect() as conn:
+        with state_engine(ctx.state_url).connect() as conn:
             stored = conn.execute(query).all()
     except (sa.exc.SQLAlchemyError, OSError) as err:
         log.warning("db_health snapshots could not be read: %s", type(err).__name__)
@@ -175,7 +170,7 @@ def save_snapshot(ctx: ToolContext, counts: dict[str, int], now: dt.datetime) ->
     newest_first = (sa.select(snaps.c.id).where(snaps.c.target == ctx.target)
                     .order_by(snaps.c.taken_at.desc(), snaps.c.id.desc()).offset(SNAPSHOTS_KEPT))
     try:
-        with state_engine(state_url(ctx)).begin() as conn:
+        with state_engine(ctx.state_url).begin() as conn:
             conn.execute(snaps.insert().values(target=ctx.target, taken_at=now.isoformat(timespec="seconds"),
                                                counts=json.dumps(counts, sort_keys=True)))
             # ids first, then delete: MySQL refuses LIMIT/OFFSET in an IN (subquery)

@@ -42,18 +42,24 @@ def store_chart_on(conn: sa.Connection, spec: dict[str, Any]) -> str:
     return cid
 
 
-def insert_ignore(conn: sa.Connection, table: sa.Table, values: dict[str, Any]) -> None:
+def insert_ignore(conn: sa.Connection, table: sa.Table, values: dict[str, Any] | list[dict[str, Any]]) -> None:
+    """Insert rows whose primary key is new, in one statement where the dialect can (replicas may race)."""
+    rows = [values] if isinstance(values, dict) else values
+    if not rows:
+        return
     name = conn.dialect.name
     if name == "sqlite":
-        conn.execute(sqlite_insert(table).on_conflict_do_nothing(), values)
+        conn.execute(sqlite_insert(table).on_conflict_do_nothing(), rows)
     elif name in ("mysql", "mariadb"):
-        conn.execute(table.insert().prefix_with("IGNORE"), values)
+        conn.execute(table.insert().prefix_with("IGNORE"), rows)
     elif name == "postgresql":
-        conn.execute(postgresql_insert(table).on_conflict_do_nothing(), values)
+        conn.execute(postgresql_insert(table).on_conflict_do_nothing(), rows)
     else:
         key = next(iter(table.primary_key.columns))
-        if conn.execute(sa.select(key).where(key == values[key.name])).first() is None:
-            conn.execute(table.insert().values(**values))
+        seen = set(conn.execute(sa.select(key).where(key.in_([r[key.name] for r in rows]))).scalars())
+        fresh = [r for r in rows if r[key.name] not in seen]
+        if fresh:
+            conn.execute(table.insert(), fresh)
 
 
 def load_chart(url: str, chart_id: str) -> dict[str, Any] | None:

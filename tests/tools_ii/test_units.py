@@ -131,7 +131,7 @@ def test_score_is_bounded_and_isolated_sites_score_higher_than_crowded_ones() ->
 
 
 def _fake_ctx(path: Path) -> Any:
-    return SimpleNamespace(cache={"state_url": f"sqlite:///{path}"}, executor=None)
+    return SimpleNamespace(state_url=f"sqlite:///{path}", cache={}, executor=None)
 
 
 def test_anomaly_state_is_kept_per_id(tmp_path: Path) -> None:
@@ -157,7 +157,7 @@ def test_anomaly_state_is_kept_per_id(tmp_path: Path) -> None:
 
 
 def test_anomaly_state_outage_is_a_sentence() -> None:
-    ctx: Any = SimpleNamespace(cache={"state_url": "mysql+pymysql://root@127.0.0.1:1/none"}, executor=None)
+    ctx: Any = SimpleNamespace(state_url="mysql+pymysql://root@127.0.0.1:1/none", cache={}, executor=None)
     with pytest.raises(ConnectionFailed, match="state database did not answer"):
         anomaly_store.listing(ctx)
 
