@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import fcntl
 import os
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from app.executor import Executor
 from app.settings import Settings
@@ -78,3 +80,22 @@ def maria(small_settings: Settings, mysql_loaded: str) -> Iterator[Executor]:
     ex = Executor(small_settings.model_copy(update={"target": "mysql"}))
     yield ex
     ex.dispose()
+
+
+@pytest.fixture()
+def mysql_state() -> Iterator[str]:
+    """A throw-away state database on the local MariaDB, dropped afterwards (no other database is touched)."""
+    from app.state.store import state_engine
+
+    name = f"lucky_state_test_{secrets.token_hex(4)}"
+    server = sa.create_engine(MYSQL_URL)
+    with server.begin() as conn:
+        conn.exec_driver_sql(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
+    url = f"{MYSQL_URL.rstrip('/')}/{name}"
+    try:
+        yield url
+    finally:
+        state_engine(url).dispose()
+        with server.begin() as conn:
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS `{name}`")
+        server.dispose()

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
-import secrets
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -33,7 +31,7 @@ from guardrails.principal import ADMIN, ANALYST
 from schema_catalog import Catalog, load_catalog
 from schema_catalog.context import build_context
 from schema_catalog.index import CatalogIndex
-from tests.conftest import MYSQL_URL, ROOT
+from tests.conftest import ROOT
 
 SQL = "SELECT COUNT(*) FROM luckyus_sales_order.t_order o WHERE o.status = 90"
 
@@ -275,27 +273,6 @@ def _free_port() -> int:
 
 
 # ---------------------------------------------------------------- MariaDB as the state database
-@pytest.fixture()
-def mysql_state() -> Iterator[str]:
-    """A throw-away database on the local MariaDB, dropped afterwards."""
-    name = f"lucky_fb_test_{secrets.token_hex(4)}"
-    server = sa.create_engine(MYSQL_URL)
-    try:
-        with server.begin() as conn:
-            conn.exec_driver_sql(f"CREATE DATABASE {name}")
-    except sa.exc.OperationalError as err:
-        server.dispose()
-        pytest.skip(f"MariaDB is not reachable at {MYSQL_URL}: {err.orig}")
-    url = f"{MYSQL_URL.rstrip('/')}/{name}"
-    try:
-        yield url
-    finally:
-        state_engine(url).dispose()
-        with server.begin() as conn:
-            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}")
-        server.dispose()
-
-
 _RACER = """
 import sys, time
 from pathlib import Path

@@ -7,17 +7,11 @@ different processes race, and every state function must work on MySQL as on SQLi
 from __future__ import annotations
 
 import multiprocessing as mp
-import os
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
-import sqlalchemy as sa
 
 from app.answer import Answer
 from app.state import audit, history, keys
-from tests.conftest import MYSQL_URL
 
 WORKERS, EACH = 4, 20
 
@@ -37,19 +31,6 @@ def _race(url: str) -> None:
     for p in procs:
         p.join(120)
         assert p.exitcode == 0
-
-
-@pytest.fixture(scope="module")
-def mysql_state() -> Iterator[str]:
-    """A throw-away state database on the local MariaDB."""
-    name = f"ask_lucky_state_test_{os.getpid()}"
-    server = sa.create_engine(MYSQL_URL)
-    with server.begin() as conn:
-        conn.exec_driver_sql(f"CREATE DATABASE IF NOT EXISTS {name}")
-    yield f"{MYSQL_URL.rstrip('/')}/{name}"
-    with server.begin() as conn:
-        conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}")
-    server.dispose()
 
 
 def test_audit_chain_survives_racing_processes_sqlite(tmp_path: Path) -> None:

@@ -7,9 +7,7 @@ on SQLite (one file, several workers) and on MariaDB (the state server of a mult
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,30 +16,11 @@ import sqlalchemy as sa
 
 from app.executor import Executor
 from app.settings import Settings
-from app.state.store import state_engine
-from tests.conftest import MYSQL_URL
 from tools import anomaly_store, t01_db_health
 from tools.base import ToolContext, ToolOutput
 from tools.registry import get
 
 SCAN: dict[str, Any] = {"since": "2025-07-01", "until": "2026-02-13", "areas": "payments"}
-
-
-@pytest.fixture()
-def maria_state() -> Iterator[str]:
-    """A throw-away state database on the local MariaDB, dropped afterwards (no other database is touched)."""
-    name = f"lucky_state_test_{secrets.token_hex(4)}"
-    server = sa.create_engine(MYSQL_URL)
-    with server.begin() as conn:
-        conn.exec_driver_sql(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
-    url = f"{MYSQL_URL.rstrip('/')}/{name}"
-    try:
-        yield url
-    finally:
-        state_engine(url).dispose()
-        with server.begin() as conn:
-            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS `{name}`")
-        server.dispose()
 
 
 def _replica(base: Settings, data_dir: Path, state_url: str) -> Executor:
@@ -60,7 +39,7 @@ def _tool(ex: Executor, name: str, **params: Any) -> ToolOutput:
 @pytest.mark.parametrize("backend", ["sqlite", pytest.param("mariadb", marks=pytest.mark.mysql)])
 def test_two_replicas_see_the_same_acknowledgements_and_snapshots(
         backend: str, small_settings: Settings, tmp_path: Path, request: pytest.FixtureRequest) -> None:
-    url = f"sqlite:///{tmp_path / 'shared.sqlite'}" if backend == "sqlite" else request.getfixturevalue("maria_state")
+    url = f"sqlite:///{tmp_path / 'shared.sqlite'}" if backend == "sqlite" else request.getfixturevalue("mysql_state")
     a = _replica(small_settings, tmp_path / "replica-a", url)
     b = _replica(small_settings, tmp_path / "replica-b", url)
     try:
@@ -92,8 +71,8 @@ def test_two_replicas_see_the_same_acknowledgements_and_snapshots(
 
 
 @pytest.mark.mysql
-def test_anomaly_state_and_snapshots_on_mariadb(maria_state: str, duck: Executor) -> None:
-    ctx = ToolContext(executor=duck, target="duckdb", today=duck.settings.today, cache={"state_url": maria_state})
+def test_anomaly_state_and_snapshots_on_mariadb(mysql_state: str, duck: Executor) -> None:
+    ctx = ToolContext(executor=duck, target="duckdb", today=duck.settings.today, cache={"state_url": mysql_state})
     a = {"id": "an_a1", "area": "orders", "metric": "store_orders", "scope": "8th & Broadway", "date": "2026-01-08",
          "title": "Orders at 8th & Broadway dropped", "severity": "warning"}
     b = {**a, "id": "an_a2", "date": "2026-01-09"}
@@ -118,7 +97,7 @@ def test_anomaly_state_and_snapshots_on_mariadb(maria_state: str, duck: Executor
     kept = t01_db_health.load_snapshots(ctx)
     assert len(kept) == 120 and kept[-1]["rows"] == counts  # the newest (the tool's own) stays, the oldest go
     assert [s["rows"]["t"] for s in kept[:-1]] == list(range(118, -1, -1))
-    with sa.create_engine(maria_state).connect() as conn:  # really in MariaDB, in this database
+    with sa.create_engine(mysql_state).connect() as conn:  # really in MariaDB, in this database
         assert conn.exec_driver_sql("SELECT COUNT(*) FROM tool_health_snapshots").scalar() == 120
         assert conn.exec_driver_sql("SELECT COUNT(*) FROM tool_anomalies").scalar() == 2
 
