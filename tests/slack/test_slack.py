@@ -57,6 +57,16 @@ def _event(text: str, ts: str, thread_ts: str | None = None, event_id: str = "Ev
                        "event": event, "api_app_id": "A1", "token": "x"})
 
 
+def _button_click(action_id: str, value: str, thread_ts: str, message_ts: str) -> dict[str, Any]:
+    """A signed block_actions request (a button under the answer posted in ``thread_ts``), as post kwargs."""
+    payload = {"type": "block_actions", "user": {"id": "U1"}, "team": {"id": "T1"}, "api_app_id": "A1",
+               "channel": {"id": "C1"}, "message": {"ts": message_ts, "thread_ts": thread_ts},
+               "actions": [{"action_id": action_id, "value": value, "type": "button"}], "trigger_id": "t",
+               "token": "x"}
+    form = urllib.parse.urlencode({"payload": json.dumps(payload)})
+    return {"content": form, "headers": {**_signed(form), "Content-Type": "application/x-www-form-urlencoded"}}
+
+
 def test_bad_signature_is_refused(slack: tuple[TestClient, SlackStandIn]) -> None:
     client, standin = slack
     body = _command("orders yesterday")
@@ -123,13 +133,7 @@ def test_show_sql_button(slack: tuple[TestClient, SlackStandIn]) -> None:
     client.post("/slack/events", content=body, headers={**_signed(body), "Content-Type": "application/json"})
     post = standin.wait_for("chat.postMessage")[0]
     ref = next(b for b in post["blocks"] if b["type"] == "actions")["elements"][0]["value"]
-    payload = {"type": "block_actions", "user": {"id": "U1"}, "team": {"id": "T1"}, "api_app_id": "A1",
-               "channel": {"id": "C1"}, "message": {"ts": "300.2", "thread_ts": "300.1"},
-               "actions": [{"action_id": "show_sql", "value": ref, "type": "button"}], "trigger_id": "t",
-               "token": "x"}
-    form = urllib.parse.urlencode({"payload": json.dumps(payload)})
-    r = client.post("/slack/events", content=form,
-                    headers={**_signed(form), "Content-Type": "application/x-www-form-urlencoded"})
+    r = client.post("/slack/events", **_button_click("show_sql", ref, thread_ts="300.1", message_ts="300.2"))
     assert r.status_code == 200
     sql_post = standin.wait_for("chat.postMessage", 2)[1]
     assert "SELECT" in sql_post["text"] and "t_order" in sql_post["text"]

@@ -3,8 +3,6 @@ on the replica that did not see the original, and must still be handled exactly 
 
 from __future__ import annotations
 
-import json
-import urllib.parse
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +17,7 @@ from app.api.main import create_app
 from app.settings import Settings
 from app.slack.memory import SlackMemory
 from tests.slack.standin import SlackStandIn
-from tests.slack.test_slack import _event, _signed
+from tests.slack.test_slack import _button_click, _event, _signed
 
 REDIS_URL = "redis://127.0.0.1:6379/14"
 
@@ -69,13 +67,7 @@ def test_button_click_on_the_other_replica_finds_the_answer(
     _post_event(a, body)
     post = standin.wait_for("chat.postMessage")[0]
     ref = next(blk for blk in post["blocks"] if blk["type"] == "actions")["elements"][0]["value"]
-    payload = {"type": "block_actions", "user": {"id": "U1"}, "team": {"id": "T1"}, "api_app_id": "A1",
-               "channel": {"id": "C1"}, "message": {"ts": "600.2", "thread_ts": "600.1"},
-               "actions": [{"action_id": "show_sql", "value": ref, "type": "button"}], "trigger_id": "t",
-               "token": "x"}
-    form = urllib.parse.urlencode({"payload": json.dumps(payload)})
-    r = b.post("/slack/events", content=form,
-               headers={**_signed(form), "Content-Type": "application/x-www-form-urlencoded"})
+    r = b.post("/slack/events", **_button_click("show_sql", ref, thread_ts="600.1", message_ts="600.2"))
     assert r.status_code == 200
     sql_post = standin.wait_for("chat.postMessage", 2)[1]
     assert "SELECT" in sql_post["text"] and "t_order" in sql_post["text"]
